@@ -1,0 +1,1 @@
+"""extctl: extensions as code for a PBX."""

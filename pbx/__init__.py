@@ -1,0 +1,1 @@
+"""PBX targets: read the current state, apply a plan in one transaction."""

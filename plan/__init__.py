@@ -1,0 +1,1 @@
+"""Diff and plan: desired extensions vs current PBX state, as immutable data."""

@@ -1,0 +1,1 @@
+"""What a valid extensions.csv is: columns, rules and the pandera schema."""

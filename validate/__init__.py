@@ -1,0 +1,1 @@
+"""Reading extensions.csv with physical line numbers, running the schema, reporting findings."""
