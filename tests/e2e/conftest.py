@@ -1,0 +1,141 @@
+"""End-to-end fixtures: a database written through the apply path and a real
+kamailio running the reference pbx/kamailio.cfg on 127.0.0.1 (free UDP port).
+
+The kamailio log goes to a file in the test's temp dir; when a test fails its
+tail is attached to the report. Kamailio is started in the foreground (-DD -E)
+in its own session and stopped by its PID at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+from tests.e2e import kamdb
+from tests.e2e.sipclients import free_udp_port, options_ok, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+CFG = REPO / "pbx" / "kamailio.cfg"
+DOMAIN = "pbx.local"
+HEADER = ("code,name,username,password,call_limit,dnd,forward_number,allowed_ips,remote,"
+          "enabled,team,owner,high_risk,password_rotated,transport,notes")
+
+
+def csv_text(*rows: str) -> str:
+    return HEADER + "\n" + "".join(r + "\n" for r in rows)
+
+
+@dataclass
+class Pbx:
+    workdir: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    outputs: list[str] = field(default_factory=list)  # everything our tools printed
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "pbx.sqlite"
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.db}"  # db.is_absolute(): four slashes in all
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "kamailio.log"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def apply(self, csv: str) -> None:
+        """Make the PBX database match `csv` through the apply path."""
+        (self.workdir / "extensions.csv").write_text(csv, encoding="utf-8")
+        kamdb.write_layout(self.db, csv, DOMAIN)
+
+    def password(self, username: str) -> str:
+        with sqlite3.connect(self.db) as con:
+            row = con.execute(
+                "select password from subscriber where username = ? and domain = ?",
+                (username, DOMAIN),
+            ).fetchone()
+        assert row is not None, f"no subscriber {username}"
+        return str(row[0])
+
+    def location(self, username: str) -> list[str]:
+        with sqlite3.connect(self.db) as con:
+            return [r[0] for r in con.execute(
+                "select contact from location where username = ?", (username,)
+            )]
+
+    def start(self) -> None:
+        self.port = free_udp_port()
+        run = self.workdir / "run"
+        run.mkdir(exist_ok=True)
+        args = [
+            "kamailio", "-DD", "-E", "-f", str(CFG),
+            "-P", str(run / "kamailio.pid"), "-Y", str(run), "-w", str(run),
+            "-A", f"LISTEN=udp:127.0.0.1:{self.port}", "-A", "WITH_DEBUG",
+            "--substdef", f"!PBX_DBURL!{self.url}!g",
+            "--substdef", f"!PBX_DOMAIN!{DOMAIN}!g",
+            "-m", "64", "-M", "8",
+        ]
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        if not wait_until(lambda: not self.alive() or options_ok(self.port, 1.0), 15, 0.2):
+            raise AssertionError("kamailio did not answer OPTIONS within 15 s")
+        if not self.alive():
+            raise AssertionError("kamailio exited at start")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the session we started
+            self.proc.wait(timeout=5)
+
+
+@pytest.fixture
+def pbx_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+    need("kamailio", "sipsak", "sipp")
+    made: list[Pbx] = []
+
+    def make(csv: str) -> Pbx:
+        pbx = Pbx(tmp_path / f"pbx{len(made)}")
+        pbx.workdir.mkdir()
+        made.append(pbx)
+        request.node.e2e_pbx = made
+        pbx.apply(csv)
+        pbx.start()
+        return pbx
+
+    yield make
+    for pbx in made:
+        pbx.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and report.when in ("setup", "call"):
+        for pbx in getattr(item, "e2e_pbx", []):
+            if pbx.log.exists():
+                lines = pbx.log.read_text(errors="replace").splitlines()[-200:]
+                report.sections.append((f"kamailio log {pbx.log}", "\n".join(lines)))
