@@ -1,0 +1,76 @@
+"""The pandera schema of extensions.csv, built from the policy.
+
+Every rule of schema/rules.py is one registered check (schema/checks.py);
+severity "off" leaves a rule out. `CHECKS` ties each check back to its rule id
+and column, since pandera reports failures by check position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandera.pandas as pa
+
+import schema.checks  # noqa: F401  (registers the check methods)
+from extctl.policy import Policy
+from schema.columns import BOOLEAN_COLUMNS
+from schema.rules import RULES
+
+
+@dataclass(frozen=True)
+class BoundCheck:
+    rule: str
+    column: str
+    severity: str
+
+
+def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
+    """(rule id, column, params) for every rule, in reporting order."""
+    return [
+        ("code-format", "code", ()),
+        ("code-length", "code", (policy.code_min_length, policy.code_max_length)),
+        ("code-duplicate", "code", ()),
+        ("code-reserved", "code", policy.reserved_codes),
+        ("code-prefix", "code", ()),
+        ("code-team-range", "code", policy.teams),
+        ("name-format", "name", ()),
+        ("name-formula", "name", ()),
+        ("username-format", "username", ()),
+        ("username-duplicate", "username", ()),
+        ("username-code-clash", "username", ()),
+        ("password-length", "password", (policy.min_length,)),
+        ("password-charset", "password", ()),
+        ("password-personal", "password", ()),
+        ("password-sequence", "password", ()),
+        ("password-guessable", "password", (policy.min_guess_bits, policy.min_length)),
+        ("call-limit-range", "call_limit", (policy.max_call_limit,)),
+        *[("boolean-format", col, (col,)) for col in BOOLEAN_COLUMNS],
+        ("forward-number-format", "forward_number", ()),
+        ("forward-number-invalid", "forward_number", ()),
+        ("allowed-ips-format", "allowed_ips", ()),
+        ("allowed-ips-host-bits", "allowed_ips", ()),
+        ("allowed-ips-any", "allowed_ips", ()),
+        ("allowed-ips-required", "allowed_ips", ()),
+        ("team-format", "team", ()),
+        ("owner-format", "owner", ()),
+        *([("owner-required", "owner", ())] if policy.require_owner else []),
+        ("rotation-date-format", "password_rotated", ()),
+        ("rotation-date-future", "password_rotated", (today.isoformat(),)),
+        ("rotation-overdue", "password_rotated", (today.isoformat(), policy.rotation_days)),
+        ("transport-format", "transport", ()),
+        ("notes-length", "notes", ()),
+    ]
+
+
+def build_schema(policy: Policy, today: dt.date) -> tuple[pa.DataFrameSchema, list[BoundCheck]]:
+    checks: list[pa.Check] = []
+    bound: list[BoundCheck] = []
+    for rule, column, params in _spec(policy, today):
+        severity = policy.severity_of(rule, RULES[rule][0])
+        if severity == "off":
+            continue
+        method = getattr(pa.Check, rule.replace("-", "_"))
+        checks.append(method(params=params))
+        bound.append(BoundCheck(rule, column, severity))
+    return pa.DataFrameSchema(checks=checks, name="extensions.csv"), bound

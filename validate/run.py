@@ -1,0 +1,108 @@
+"""Validate extensions.csv: read it, run the pandera schema, collect findings.
+
+Every problem is collected before anything fails (a person fixes them all in
+one pass), with the physical line of the row and the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from extctl.errors import UsageError
+from extctl.policy import Policy
+from schema.columns import BOOLEAN_COLUMNS, COLUMNS, MASK, SECRET_COLUMNS, TRUE_WORDS
+from schema.rules import RULES
+from validate.findings import Finding, FileReport
+from validate.reader import read_table
+
+_COLUMN_ORDER = {c: i for i, c in enumerate(COLUMNS)}
+
+
+def validate_path(path: str, policy: Policy, today: dt.date) -> FileReport:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    return validate_bytes(data, path, policy, today)
+
+
+def _with_severity(findings: list[Finding], policy: Policy) -> list[Finding]:
+    out = []
+    for f in findings:
+        sev = policy.severity_of(f.rule, RULES[f.rule][0])
+        if sev != "off":
+            out.append(Finding(f.line, f.column, f.rule, sev, f.message, f.value))
+    return out
+
+
+def complete_frame(frame: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
+    """All COLUMNS (absent ones blank) plus the physical line of each row."""
+    n = len(frame)
+    full = {
+        c: frame[c] if c in frame.columns else pd.Series([""] * n, dtype="string[pyarrow]")
+        for c in COLUMNS
+    }
+    out = pd.DataFrame(full)
+    out.index = pd.RangeIndex(n)
+    out["line"] = lines
+    return out
+
+
+def validate_bytes(data: bytes, path: str, policy: Policy, today: dt.date) -> FileReport:
+    table, file_findings = read_table(data)
+    findings = _with_severity(file_findings, policy)
+    if table is None:
+        return FileReport(path=path, rows=0, findings=tuple(findings), frame=None)
+    frame = complete_frame(table.frame, table.lines)
+    findings += _row_findings(frame, policy, today)
+    findings.sort(key=lambda f: (f.line or 0, _COLUMN_ORDER.get(f.column or "", -1), f.rule))
+    return FileReport(path=path, rows=len(frame), findings=tuple(findings),
+                      frame=normalise(frame))
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Booleans as true/false (blank stays blank); everything else as written."""
+    out = frame.copy()
+    for col in BOOLEAN_COLUMNS:
+        low = out[col].str.lower()
+        known = low.isin(sorted(TRUE_WORDS | {"false", "no", "0"}))
+        out[col] = out[col].mask(known, np.where(low.isin(sorted(TRUE_WORDS)), "true", "false"))
+    return out
+
+
+def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[Finding]:
+    if frame.empty:
+        return []
+    import pandera.pandas as pa
+
+    from schema.messages import Context, message
+    from schema.model import build_schema
+
+    schema, bound = build_schema(policy, today)
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases[cases["check_number"].notna() & cases["index"].notna()]
+    cases = cases.drop_duplicates(["check_number", "index"])
+    ctx = Context(frame=frame, policy=policy, today=today.isoformat())
+    out: list[Finding] = []
+    for number, idx in zip(cases["check_number"].astype(int), cases["index"].astype(int),
+                           strict=True):
+        b = bound[number]
+        row = {c: str(frame.at[idx, c]) for c in COLUMNS}
+        row.update(line=str(frame.at[idx, "line"]), _idx=str(idx), _column=b.column)
+        value = MASK if b.column in SECRET_COLUMNS else row[b.column]
+        ctx_row = dict(row)
+        ctx_row["_idx"] = idx  # type: ignore[assignment]
+        out.append(Finding(line=int(frame.at[idx, "line"]), column=b.column, rule=b.rule,
+                           severity=b.severity, message=message(b.rule, ctx_row, ctx),
+                           value=value))
+    return out
