@@ -12,12 +12,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from schema.columns import COLUMNS
 from tests.conftest import need
 from tests.e2e import kamdb
 from tests.e2e.sipclients import free_udp_port, options_ok, wait_until
@@ -25,12 +26,19 @@ from tests.e2e.sipclients import free_udp_port, options_ok, wait_until
 REPO = Path(__file__).resolve().parents[2]
 CFG = REPO / "pbx" / "kamailio.cfg"
 DOMAIN = "pbx.local"
-HEADER = ("code,name,username,password,call_limit,dnd,forward_number,allowed_ips,remote,"
-          "enabled,team,owner,high_risk,password_rotated,transport,notes")
 
 
-def csv_text(*rows: str) -> str:
-    return HEADER + "\n" + "".join(r + "\n" for r in rows)
+def row(code: str, name: str, **fields: str) -> dict[str, str]:
+    """One extensions.csv row; unnamed columns are blank, the password is auto."""
+    unknown = set(fields) - set(COLUMNS)
+    assert not unknown, f"not CSV columns: {unknown}"
+    return {"code": code, "name": name, "password": "auto", **fields}
+
+
+def csv_text(*rows: dict[str, str]) -> str:
+    lines = [",".join(COLUMNS)]
+    lines += [",".join(r.get(c, "") for c in COLUMNS) for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -112,7 +120,9 @@ class Pbx:
 
 
 @pytest.fixture
-def pbx_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+def pbx_factory(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], Pbx]]:
     need("kamailio", "sipsak", "sipp")
     made: list[Pbx] = []
 
@@ -130,12 +140,14 @@ def pbx_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[obje
         pbx.stop()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.failed and report.when in ("setup", "call"):
         for pbx in getattr(item, "e2e_pbx", []):
             if pbx.log.exists():
                 lines = pbx.log.read_text(errors="replace").splitlines()[-200:]
                 report.sections.append((f"kamailio log {pbx.log}", "\n".join(lines)))
+    return report

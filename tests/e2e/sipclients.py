@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def _scenario(name: str, workdir: Path, expect: int | None) -> Path:
     return out
 
 
-def _sipp_args(scenario: Path, port: int | None, local_ip: str, local_port: int,
+def _sipp_args(scenario: Path, port: int | None, *, local_ip: str, local_port: int,
                tag: str, workdir: Path, timeout_s: int) -> tuple[list[str], Path]:
     log = workdir / f"sipp-{tag}-{time.monotonic_ns()}.log"
     args = ["sipp"]
@@ -117,8 +118,9 @@ def sipp_register(port: int, user: str, password: str, expect: int, workdir: Pat
                   timeout_s: int = 8) -> SipResult:
     """REGISTER (401 challenge, then with credentials); `expect` is the final code."""
     local_port = free_udp_port(local_ip)
-    args, log = _sipp_args(_scenario("register.xml", workdir, expect), port, local_ip,
-                           local_port, "reg", workdir, timeout_s)
+    args, log = _sipp_args(_scenario("register.xml", workdir, expect), port, local_ip=local_ip,
+                           local_port=local_port, tag="reg", workdir=workdir,
+                           timeout_s=timeout_s)
     args += ["-s", user, "-au", user, "-ap", password,
              "-key", "contact_port", str(contact_port or local_port)]
     done = subprocess.run(args, capture_output=True, timeout=timeout_s + 10, check=False,
@@ -129,8 +131,9 @@ def sipp_register(port: int, user: str, password: str, expect: int, workdir: Pat
 def sipp_invite(port: int, code: str, expect: int, workdir: Path,
                 timeout_s: int = 8) -> SipResult:
     """INVITE sip:CODE@server answered by the PBX itself with `expect`, then ACK."""
-    args, log = _sipp_args(_scenario("invite.xml", workdir, expect), port, "127.0.0.1",
-                           free_udp_port(), "inv", workdir, timeout_s)
+    args, log = _sipp_args(_scenario("invite.xml", workdir, expect), port,
+                           local_ip="127.0.0.1", local_port=free_udp_port(), tag="inv",
+                           workdir=workdir, timeout_s=timeout_s)
     args += ["-s", code]
     done = subprocess.run(args, capture_output=True, timeout=timeout_s + 10, check=False,
                           cwd=workdir)
@@ -165,8 +168,8 @@ class Background:
 def sipp_answer(workdir: Path, timeout_s: int = 20) -> Background:
     """A phone (sipp in server mode) that answers one call and holds it until BYE."""
     port = free_udp_port()
-    args, log = _sipp_args(_scenario("answer.xml", workdir, None), None, "127.0.0.1", port,
-                           "uas", workdir, timeout_s)
+    args, log = _sipp_args(_scenario("answer.xml", workdir, None), None, local_ip="127.0.0.1",
+                           local_port=port, tag="uas", workdir=workdir, timeout_s=timeout_s)
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=workdir)
     return Background(proc, log, port)
@@ -176,16 +179,16 @@ def sipp_call_hold(port: int, code: str, hold_ms: int, workdir: Path,
                    timeout_s: int = 20) -> Background:
     """Call sip:CODE@server, and once answered hold the call for hold_ms, then BYE."""
     local = free_udp_port()
-    args, log = _sipp_args(_scenario("call_hold.xml", workdir, None), port, "127.0.0.1", local,
-                           "hold", workdir, timeout_s)
+    args, log = _sipp_args(_scenario("call_hold.xml", workdir, None), port,
+                           local_ip="127.0.0.1", local_port=local, tag="hold", workdir=workdir,
+                           timeout_s=timeout_s)
     args += ["-s", code, "-d", str(hold_ms)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=workdir)
     return Background(proc, log, local)
 
 
-def wait_until(pred: object, timeout: float, step: float = 0.1) -> bool:
-    assert callable(pred)
+def wait_until(pred: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if pred():

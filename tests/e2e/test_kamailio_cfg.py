@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Pbx, csv_text
+from tests.e2e.conftest import Pbx, csv_text, row
 from tests.e2e.sipclients import (
     sipp_answer,
     sipp_call_hold,
@@ -20,13 +20,13 @@ from tests.e2e.sipclients import (
 
 pytestmark = pytest.mark.integration
 
-# code,name,username,password,call_limit,dnd,forward_number,allowed_ips,remote,enabled,...
-OFFICE = "2101,Ann Office,,auto,,false,,127.0.0.1/32,false,true,,,false,,udp,"
-DND = "2102,Bob Busy,bob,auto,,true,,127.0.0.1/32,false,true,,,false,,udp,"
-FWD = "2103,Cat Away,,auto,,false,+14155552671,127.0.0.1/32,false,true,,,false,,udp,"
-OFF = "2104,Dan Gone,,auto,,false,,127.0.0.1/32,false,false,,,false,,udp,"
-REMOTE = "2105,Eve Remote,,auto,,false,,,true,true,,,false,,udp,"
-LIMITED = "2106,Fay Limited,fay,auto,1,false,,127.0.0.1/32,false,true,,,false,,udp,"
+LOCAL = "127.0.0.1/32"  # the office network: only the test's own address
+OFFICE = row("2101", "Ann Office", allowed_ips=LOCAL)
+DND = row("2102", "Bob Busy", username="bob", dnd="true", allowed_ips=LOCAL)
+FWD = row("2103", "Cat Away", forward_number="+14155552671", allowed_ips=LOCAL)
+OFF = row("2104", "Dan Gone", enabled="false", allowed_ips=LOCAL)
+REMOTE = row("2105", "Eve Remote", remote="true")  # no allowed_ips: from anywhere
+LIMITED = row("2106", "Fay Limited", username="fay", call_limit="1", allowed_ips=LOCAL)
 ALL = (OFFICE, DND, FWD, OFF, REMOTE, LIMITED)
 
 Factory = Callable[[str], Pbx]
@@ -42,6 +42,7 @@ def test_register_with_right_password_is_saved_to_location(pbx: Pbx) -> None:
     assert res.rc == 0 and res.final == 200, res.messages
     assert len(pbx.location("2101")) == 1
     assert pbx.password("2101") not in res.messages
+    assert pbx.password("2101") not in pbx.log.read_text(errors="replace")
 
 
 def test_register_with_wrong_password_is_refused(pbx: Pbx) -> None:
@@ -86,3 +87,56 @@ def test_invite_to_forwarded_extension_redirects_to_the_number(pbx: Pbx, tmp_pat
 def test_invite_to_unknown_code_is_not_found(pbx: Pbx, tmp_path: Path) -> None:
     res = sipp_invite(pbx.port, "2999", 404, tmp_path)
     assert res.rc == 0 and res.final == 404, res.messages
+
+
+def test_second_call_past_the_call_limit_is_busy(pbx: Pbx, tmp_path: Path) -> None:
+    phone = sipp_answer(tmp_path)  # fay's phone: answers one call and holds it
+    try:
+        reg = sipp_register(pbx.port, "fay", pbx.password("fay"), 200, tmp_path,
+                            contact_port=phone.port)
+        assert reg.final == 200, reg.messages
+        first = sipp_call_hold(pbx.port, "2106", 3000, tmp_path)
+        try:
+            assert wait_until(lambda: phone.saw("ACK sip:"), 8), "first call not established"
+            second = sipp_invite(pbx.port, "2106", 486, tmp_path)
+            assert second.rc == 0 and second.final == 486, second.messages
+        finally:
+            held = first.wait(15)
+        assert held.rc == 0 and 200 in held.statuses, held.messages
+        answered = phone.wait(10)
+        assert answered.rc == 0, answered.messages
+    finally:
+        phone.stop()
+
+
+def test_reapplied_changes_take_effect_without_restart(pbx: Pbx, tmp_path: Path) -> None:
+    pid = pbx.pid
+    assert sipp_invite(pbx.port, "2102", 486, tmp_path).final == 486
+    assert sipsak_register(pbx.port, "2101", pbx.password("2101")).final == 200
+    far = sipp_register(pbx.port, "fay", pbx.password("fay"), 403, tmp_path, local_ip="127.0.0.2")
+    assert far.final == 403, far.messages
+    assert "+14155552671@" in sipp_invite(pbx.port, "2103", 302, tmp_path).header("Contact", 302)[0]
+
+    pbx.apply(csv_text(
+        {**OFFICE, "enabled": "false"},
+        {**DND, "dnd": "false"},
+        {**FWD, "forward_number": "+442079460958"},
+        OFF, REMOTE,
+        {**LIMITED, "allowed_ips": f"{LOCAL};127.0.0.2/32"},
+    ))
+
+    assert pbx.alive() and pbx.pid == pid, "kamailio must keep running, never restarted"
+    bob = sipp_invite(pbx.port, "2102", 480, tmp_path)  # no longer DND: not registered
+    assert bob.final == 480, bob.messages
+    ann = sipsak_register(pbx.port, "2101", pbx.password("2101"))
+    assert ann.final == 403, ann.messages
+    fay = sipp_register(pbx.port, "fay", pbx.password("fay"), 200, tmp_path, local_ip="127.0.0.2")
+    assert fay.final == 200, fay.messages
+    cat = sipp_invite(pbx.port, "2103", 302, tmp_path)
+    assert "sip:+442079460958@" in cat.header("Contact", 302)[0], cat.messages
+    assert pbx.alive() and pbx.pid == pid
+    logs = pbx.log.read_text(errors="replace") + "".join(
+        p.read_text(errors="replace") for p in tmp_path.glob("sipp-*.log")
+    )
+    for user in ("2101", "fay"):
+        assert pbx.password(user) not in logs
