@@ -28,6 +28,7 @@ class FileReport:
     # booleans "true"/"false"), with a "line" column holding each row's
     # physical line. None when the file could not be read as a table.
     frame: pd.DataFrame | None = None
+    header: tuple[str, ...] = ()  # as written in the file, for field positions
 
     @property
     def errors(self) -> int:

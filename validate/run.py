@@ -63,7 +63,7 @@ def validate_bytes(data: bytes, path: str, policy: Policy, today: dt.date) -> Fi
     findings += _row_findings(frame, policy, today)
     findings.sort(key=lambda f: (f.line or 0, _COLUMN_ORDER.get(f.column or "", -1), f.rule))
     return FileReport(path=path, rows=len(frame), findings=tuple(findings),
-                      frame=normalise(frame))
+                      frame=normalise(frame), header=table.header)
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:

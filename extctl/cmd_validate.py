@@ -1,0 +1,62 @@
+"""`extctl validate` and `extctl fmt`: the pre-commit hooks and the CI check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from extctl.errors import CheckFailed, UsageError
+from extctl.options import get_policy, policy_option, resolve_today, today_option
+
+DEFAULT_FILE = "extensions.csv"
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text",
+              show_default=True, help="Reporter: text, github annotations, or json.")
+@policy_option
+@today_option
+def validate_command(
+    files: tuple[str, ...], fmt: str, policy_path: str, today: dt.datetime | None
+) -> None:
+    """Validate FILES (default: extensions.csv). Exit 1 when any has errors."""
+    from validate.reporters import render
+    from validate.run import validate_path
+
+    policy = get_policy(policy_path)
+    day = resolve_today(today)
+    reports = [validate_path(f, policy, day) for f in (files or (DEFAULT_FILE,))]
+    click.echo(render(reports, fmt), nl=False)
+    if any(r.errors for r in reports):
+        sys.exit(1)
+
+
+@click.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if not canonical.")
+def fmt_command(files: tuple[str, ...], check: bool) -> None:
+    """Rewrite FILES (default: extensions.csv) in canonical form."""
+    from validate.fmt import canonical_bytes
+
+    unformatted = []
+    for name in files or (DEFAULT_FILE,):
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
+        new = canonical_bytes(data, name)
+        if new == data:
+            continue
+        unformatted.append(name)
+        if check:
+            click.echo(f"{name}: not in canonical form (run: extctl fmt {name})", err=True)
+        else:
+            path.write_bytes(new)
+            click.echo(f"{name}: reformatted", err=True)
+    if unformatted and check:
+        raise CheckFailed(f"{len(unformatted)} file(s) would be reformatted")

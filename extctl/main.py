@@ -1,0 +1,72 @@
+"""The `extctl` command line: turns options into one library call each.
+
+Subcommands are imported lazily so `extctl --help` never pays for pandas.
+Every ExtctlError is caught here, printed as one message, and becomes the
+exit code; flag misuse is click's usage error (exit 2).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from extctl.errors import ExtctlError
+
+# name -> "module:attribute" of a click.Command
+COMMANDS: dict[str, str] = {
+    "validate": "extctl.cmd_validate:validate_command",
+    "fmt": "extctl.cmd_validate:fmt_command",
+    "plan": "extctl.cmd_plan:plan_command",
+    "apply": "extctl.cmd_plan:apply_command",
+}
+SHORT_HELP: dict[str, str] = {
+    "validate": "Check extensions.csv against the schema and policy.",
+    "fmt": "Rewrite extensions.csv in canonical form (--check: only verify).",
+    "plan": "Show what apply would change on the PBX (or since a git ref).",
+    "apply": "Push extensions.csv (or a saved plan) to the PBX.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        if ctx.resilient_parsing or sys.argv[1:] in ([], ["--help"], ["-h"]):
+            # Listing commands for `extctl --help`: a stub with the short help.
+            return click.Command(cmd_name, short_help=SHORT_HELP[cmd_name])
+        module, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ExtctlError as err:
+            click.echo(f"extctl: {err}", err=True)
+            ctx.exit(err.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="extctl")
+def cli() -> None:
+    """extctl: extensions as code for a PBX.
+
+    extensions.csv in git is the single source of truth for the PBX's SIP
+    extensions: validate it on every commit, plan every change, apply after
+    merge.
+    """
+
+
+def main() -> None:
+    cli(prog_name="extctl")
+
+
+if __name__ == "__main__":
+    main()
