@@ -88,7 +88,7 @@ class Pbx:
                 "select contact from location where username = ?", (username,)
             )]
 
-    def start(self) -> None:
+    def start(self, trusted: str | None = None) -> None:
         self.port = free_udp_port()
         run = self.workdir / "run"
         run.mkdir(exist_ok=True)
@@ -100,6 +100,8 @@ class Pbx:
             "--substdef", f"!PBX_DOMAIN!{DOMAIN}!g",
             "-m", "64", "-M", "8",
         ]
+        if trusted is not None:
+            args += ["--substdef", f"!PBX_TRUSTED!{trusted}!g"]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
@@ -122,17 +124,17 @@ class Pbx:
 @pytest.fixture
 def pbx_factory(
     tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Callable[[str], Pbx]]:
+) -> Iterator[Callable[..., Pbx]]:
     need("kamailio", "sipsak", "sipp")
     made: list[Pbx] = []
 
-    def make(csv: str) -> Pbx:
+    def make(csv: str, trusted: str | None = None) -> Pbx:
         pbx = Pbx(tmp_path / f"pbx{len(made)}")
         pbx.workdir.mkdir()
         made.append(pbx)
         request.node.e2e_pbx = made
         pbx.apply(csv)
-        pbx.start()
+        pbx.start(trusted)
         return pbx
 
     yield make

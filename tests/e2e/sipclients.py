@@ -140,6 +140,19 @@ def sipp_invite(port: int, code: str, expect: int, workdir: Path,
     return _result(done.returncode, log)
 
 
+def sipp_invite_auth(port: int, code: str, caller: str, password: str, expect: int,
+                     workdir: Path, *, local_ip: str = "127.0.0.1",
+                     timeout_s: int = 8) -> SipResult:
+    """INVITE from extension `caller`: 407, then with credentials; `expect` is final."""
+    args, log = _sipp_args(_scenario("invite_auth.xml", workdir, expect), port,
+                           local_ip=local_ip, local_port=free_udp_port(local_ip), tag="inva",
+                           workdir=workdir, timeout_s=timeout_s)
+    args += ["-s", code, "-key", "caller", caller, "-au", caller, "-ap", password]
+    done = subprocess.run(args, capture_output=True, timeout=timeout_s + 10, check=False,
+                          cwd=workdir)
+    return _result(done.returncode, log, password)
+
+
 @dataclass
 class Background:
     """A sipp running on its own (a phone answering, a call being held)."""

@@ -3,6 +3,8 @@ a real kamailio, real SIP clients (sipsak, sipp), data written by the apply path
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from tests.e2e.sipclients import (
     sipp_answer,
     sipp_call_hold,
     sipp_invite,
+    sipp_invite_auth,
     sipp_register,
     sipsak_register,
     wait_until,
@@ -29,7 +32,7 @@ REMOTE = row("2105", "Eve Remote", remote="true")  # no allowed_ips: from anywhe
 LIMITED = row("2106", "Fay Limited", username="fay", call_limit="1", allowed_ips=LOCAL)
 ALL = (OFFICE, DND, FWD, OFF, REMOTE, LIMITED)
 
-Factory = Callable[[str], Pbx]
+Factory = Callable[..., Pbx]
 
 
 @pytest.fixture
@@ -140,3 +143,39 @@ def test_reapplied_changes_take_effect_without_restart(pbx: Pbx, tmp_path: Path)
     )
     for user in ("2101", "fay"):
         assert pbx.password(user) not in logs
+
+
+def test_reads_during_a_write_are_retried_then_503(pbx: Pbx, tmp_path: Path) -> None:
+    """db_sqlite has no busy timeout: the cfg retries a locked read for ~0.5 s."""
+    writer = sqlite3.connect(pbx.db, isolation_level=None, check_same_thread=False)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")  # as an apply's commit does, briefly
+        release = threading.Timer(0.2, writer.execute, ("COMMIT",))
+        release.start()
+        res = sipp_invite(pbx.port, "2102", 486, tmp_path)
+        release.join()
+        assert res.final == 486, res.messages
+
+        writer.execute("BEGIN EXCLUSIVE")  # a writer that does not let go
+        res = sipp_invite(pbx.port, "2102", 503, tmp_path)
+        writer.execute("COMMIT")
+        assert res.final == 503, res.messages
+    finally:
+        writer.close()
+
+
+def test_callers_outside_trusted_networks_must_authenticate(
+    pbx_factory: Factory, tmp_path: Path
+) -> None:
+    # trust nobody on loopback but a test-net address: every INVITE needs digest auth
+    pbx = pbx_factory(csv_text(*ALL), trusted="192.0.2.1/32")
+    assert sipp_invite(pbx.port, "2102", 407, tmp_path).final == 407
+    eve = sipp_invite_auth(pbx.port, "2102", "2105", pbx.password("2105"), 486, tmp_path)
+    assert eve.rc == 0 and eve.final == 486, eve.messages  # authenticated, then DND
+    dan = sipp_invite_auth(pbx.port, "2102", "2104", pbx.password("2104"), 403, tmp_path)
+    assert dan.final == 403, dan.messages  # a disabled extension cannot call out
+    ann = sipp_invite_auth(pbx.port, "2102", "2101", pbx.password("2101"), 403, tmp_path,
+                           local_ip="127.0.0.2")
+    assert ann.final == 403, ann.messages  # outside its allowed_ips
+    wrong = sipp_invite_auth(pbx.port, "2102", "2105", "not-the-password-at-all", 407, tmp_path)
+    assert wrong.final == 407, wrong.messages
