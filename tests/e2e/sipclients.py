@@ -140,8 +140,8 @@ def sipp_invite(port: int, code: str, expect: int, workdir: Path,
     return _result(done.returncode, log)
 
 
-def sipp_invite_auth(port: int, code: str, caller: str, password: str, expect: int,
-                     workdir: Path, *, local_ip: str = "127.0.0.1",
+def sipp_invite_auth(port: int, code: str, caller: str, password: str, *, expect: int,
+                     workdir: Path, local_ip: str = "127.0.0.1",
                      timeout_s: int = 8) -> SipResult:
     """INVITE from extension `caller`: 407, then with credentials; `expect` is final."""
     args, log = _sipp_args(_scenario("invite_auth.xml", workdir, expect), port,

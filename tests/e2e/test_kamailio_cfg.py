@@ -56,7 +56,8 @@ def test_register_with_wrong_password_is_refused(pbx: Pbx) -> None:
 
 
 def test_register_from_outside_allowed_ips_is_forbidden(pbx: Pbx, tmp_path: Path) -> None:
-    res = sipp_register(pbx.port, "2101", pbx.password("2101"), 403, tmp_path,
+    res = sipp_register(pbx.port, "2101", pbx.password("2101"),
+                           expect=403, workdir=tmp_path,
                         local_ip="127.0.0.2")
     assert res.rc == 0 and res.final == 403, res.messages
     assert pbx.location("2101") == []
@@ -69,7 +70,8 @@ def test_register_of_disabled_extension_is_forbidden(pbx: Pbx) -> None:
 
 
 def test_remote_extension_registers_from_anywhere(pbx: Pbx, tmp_path: Path) -> None:
-    res = sipp_register(pbx.port, "2105", pbx.password("2105"), 200, tmp_path,
+    res = sipp_register(pbx.port, "2105", pbx.password("2105"),
+                           expect=200, workdir=tmp_path,
                         local_ip="127.0.0.2")
     assert res.rc == 0 and res.final == 200, res.messages
     assert len(pbx.location("2105")) == 1
@@ -95,7 +97,8 @@ def test_invite_to_unknown_code_is_not_found(pbx: Pbx, tmp_path: Path) -> None:
 def test_second_call_past_the_call_limit_is_busy(pbx: Pbx, tmp_path: Path) -> None:
     phone = sipp_answer(tmp_path)  # fay's phone: answers one call and holds it
     try:
-        reg = sipp_register(pbx.port, "fay", pbx.password("fay"), 200, tmp_path,
+        reg = sipp_register(pbx.port, "fay", pbx.password("fay"),
+                           expect=200, workdir=tmp_path,
                             contact_port=phone.port)
         assert reg.final == 200, reg.messages
         first = sipp_call_hold(pbx.port, "2106", 3000, tmp_path)
@@ -116,7 +119,8 @@ def test_reapplied_changes_take_effect_without_restart(pbx: Pbx, tmp_path: Path)
     pid = pbx.pid
     assert sipp_invite(pbx.port, "2102", 486, tmp_path).final == 486
     assert sipsak_register(pbx.port, "2101", pbx.password("2101")).final == 200
-    far = sipp_register(pbx.port, "fay", pbx.password("fay"), 403, tmp_path, local_ip="127.0.0.2")
+    far = sipp_register(pbx.port, "fay", pbx.password("fay"),
+                           expect=403, workdir=tmp_path, local_ip="127.0.0.2")
     assert far.final == 403, far.messages
     assert "+14155552671@" in sipp_invite(pbx.port, "2103", 302, tmp_path).header("Contact", 302)[0]
 
@@ -133,7 +137,8 @@ def test_reapplied_changes_take_effect_without_restart(pbx: Pbx, tmp_path: Path)
     assert bob.final == 480, bob.messages
     ann = sipsak_register(pbx.port, "2101", pbx.password("2101"))
     assert ann.final == 403, ann.messages
-    fay = sipp_register(pbx.port, "fay", pbx.password("fay"), 200, tmp_path, local_ip="127.0.0.2")
+    fay = sipp_register(pbx.port, "fay", pbx.password("fay"),
+                           expect=200, workdir=tmp_path, local_ip="127.0.0.2")
     assert fay.final == 200, fay.messages
     cat = sipp_invite(pbx.port, "2103", 302, tmp_path)
     assert "sip:+442079460958@" in cat.header("Contact", 302)[0], cat.messages
@@ -170,12 +175,16 @@ def test_callers_outside_trusted_networks_must_authenticate(
     # trust nobody on loopback but a test-net address: every INVITE needs digest auth
     pbx = pbx_factory(csv_text(*ALL), trusted="192.0.2.1/32")
     assert sipp_invite(pbx.port, "2102", 407, tmp_path).final == 407
-    eve = sipp_invite_auth(pbx.port, "2102", "2105", pbx.password("2105"), 486, tmp_path)
+    eve = sipp_invite_auth(pbx.port, "2102", "2105", pbx.password("2105"),
+                           expect=486, workdir=tmp_path)
     assert eve.rc == 0 and eve.final == 486, eve.messages  # authenticated, then DND
-    dan = sipp_invite_auth(pbx.port, "2102", "2104", pbx.password("2104"), 403, tmp_path)
+    dan = sipp_invite_auth(pbx.port, "2102", "2104", pbx.password("2104"),
+                           expect=403, workdir=tmp_path)
     assert dan.final == 403, dan.messages  # a disabled extension cannot call out
-    ann = sipp_invite_auth(pbx.port, "2102", "2101", pbx.password("2101"), 403, tmp_path,
+    ann = sipp_invite_auth(pbx.port, "2102", "2101", pbx.password("2101"),
+                           expect=403, workdir=tmp_path,
                            local_ip="127.0.0.2")
     assert ann.final == 403, ann.messages  # outside its allowed_ips
-    wrong = sipp_invite_auth(pbx.port, "2102", "2105", "not-the-password-at-all", 407, tmp_path)
+    wrong = sipp_invite_auth(pbx.port, "2102", "2105", "not-the-password-at-all",
+                             expect=407, workdir=tmp_path)
     assert wrong.final == 407, wrong.messages
