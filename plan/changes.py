@@ -59,6 +59,8 @@ class Plan:
     # Fingerprint of the PBX state the plan was made against, and a digest per
     # code so a stale plan can say *which* extensions changed.
     fingerprint: str = ""
+    # Key the digests were made with: apply recomputes them with the same key.
+    digest_key: str = ""
     state_digests: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def counts(self) -> dict[str, int]:
