@@ -1,0 +1,126 @@
+"""The apply/read skeleton both SQL targets share; subclasses map rows to tables."""
+
+from __future__ import annotations
+
+import secrets as secrets_module
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from extctl.errors import TargetError
+from pbx import sql
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Connection
+
+    from extctl.policy import TargetConfig
+    from pbx.base import ApplyRequest
+
+
+def generate_password() -> str:
+    """192 bits from `secrets`, in characters every SIP phone accepts."""
+    return secrets_module.token_urlsafe(24)
+
+
+class SqlTarget(ABC):
+    kind: ClassVar[str]
+    supported: ClassVar[frozenset[str]]
+    # Tables whose absence means "nothing applied yet": read_state gives an empty state.
+    required_tables: ClassVar[tuple[str, ...]]
+
+    def __init__(self, config: TargetConfig) -> None:
+        self.config = config
+        self.db = sql.database(config)
+        try:
+            busy = int(config.option("busy_timeout", str(sql.DEFAULT_BUSY_SECONDS)))
+        except ValueError:
+            raise TargetError(
+                f"target {config.name!r}: busy_timeout must be a number of seconds"
+            ) from None
+        self._engine = sql.engine(self.db, busy)
+
+    # -- reading -------------------------------------------------------------
+    def read_state(self) -> pd.DataFrame:
+        path = self.db.sqlite_path
+        if path is not None and not path.exists():
+            return sql.empty_state()  # a read never creates the file
+        with sql.transaction(self.db, self._engine, write=False) as conn:
+            return self._state(conn)
+
+    def _state(self, conn: Connection) -> pd.DataFrame:
+        present = sql.table_names(conn)
+        if not set(self.required_tables) <= present:
+            return sql.empty_state()
+        self._check_versions(conn)
+        meta = sql.read_managed(conn) if "extctl_managed" in present else None
+        if meta is None:
+            import pandas as pd
+
+            meta = pd.DataFrame(columns=["code", *sql.MANAGED_FIELDS], dtype=object)
+        return sql.finish_state(self._read(conn), meta)
+
+    # -- writing -------------------------------------------------------------
+    def apply(self, request: ApplyRequest) -> None:
+        path = self.db.sqlite_path
+        created = path is not None and not path.exists()
+        if path is not None and not path.parent.is_dir():
+            raise self.db.fail(f"directory {path.parent} does not exist")
+        try:
+            with sql.transaction(self.db, self._engine, write=True) as conn:
+                self._create_schema(conn)
+                state = self._state(conn)
+                sql.check_fresh(state, request)
+                if request.plan.changes:
+                    self._apply(conn, state, request)
+        except BaseException:
+            if created and path is not None and path.exists() and path.stat().st_size == 0:
+                path.unlink()  # a failed first apply leaves no empty database behind
+            raise
+
+    def _apply(self, conn: Connection, state: pd.DataFrame, request: ApplyRequest) -> None:
+        import pandas as pd
+
+        deletes, creates, updates = sql.action_codes(request)
+        unmanaged = set(state.loc[state["managed"] != "true", "code"])
+        if touched := sorted(unmanaged & set(deletes)):
+            raise self.db.fail(f"the plan deletes unmanaged extensions {', '.join(touched[:20])}"
+                               "; extctl never touches those")
+        rows = sql.desired_rows(request)
+        wanted = set(creates) | set(updates)
+        rows = rows[rows["code"].isin(wanted)].sort_values("code", kind="stable")
+        if missing := sorted(wanted - set(rows["code"])):
+            raise TargetError(f"the plan has no desired row for {', '.join(missing[:20])}")
+        passwords = sql.new_passwords(rows, state, request.secrets, generate_password)
+        # Deletes first, then every create/update is (re)written from its full row:
+        # removing an updated extension's rows and inserting them anew is one
+        # bulk statement per table instead of a per-column UPDATE per row.
+        old = state[state["code"].isin(set(deletes) | set(updates))]
+        self._delete(conn, old)
+        gone = pd.DataFrame({"code": [*deletes, *updates]}, dtype=object)
+        sql.bulk_delete(conn, "extctl_managed", gone)
+        if not rows.empty:
+            self._insert(conn, rows.reset_index(drop=True), passwords.reset_index(drop=True))
+            sql.bulk_insert(conn, "extctl_managed", sql.managed_frame(rows))
+
+    # -- per kind ------------------------------------------------------------
+    def _check_versions(self, conn: Connection) -> None:  # noqa: B027 - optional hook
+        """Raise TargetError when the tables are not the schema version we write."""
+
+    @abstractmethod
+    def _create_schema(self, conn: Connection) -> None: ...
+
+    @abstractmethod
+    def _read(self, conn: Connection) -> pd.DataFrame:
+        """PBX rows: code, name, username, password, call_limit, dnd, forward_number,
+        allowed_ips, enabled, transport (strings); extctl_managed is merged later."""
+
+    @abstractmethod
+    def _delete(self, conn: Connection, old: pd.DataFrame) -> None:
+        """Remove the PBX rows of these state rows (managed or adopted)."""
+
+    @abstractmethod
+    def _insert(self, conn: Connection, rows: pd.DataFrame, passwords: pd.Series) -> None:
+        """Write the desired rows, with the password each ends up with."""
+
+    @abstractmethod
+    def check_rows(self, rows: pd.DataFrame) -> list[tuple[str, str, str]]: ...
