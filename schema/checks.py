@@ -8,15 +8,13 @@ values or the few literal rows that need it.
 
 from __future__ import annotations
 
-import ipaddress
-from functools import cache
-
 import numpy as np
 import pandas as pd
 from pandera import extensions
 
 from schema import password as pw
-from schema.columns import AUTO_PASSWORD, BOOLEAN_COLUMNS, FALSE_WORDS, TRANSPORTS, TRUE_WORDS
+from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRANSPORTS, TRUE_WORDS
+from schema.derive import IP_PROBLEMS, arrow, isin
 from schema.phone import valid_e164
 
 _BOOL_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
@@ -36,14 +34,8 @@ def _blank(col: pd.Series) -> pd.Series:
     return (col == "").astype(bool)
 
 
-def _numeric_codes(df: pd.DataFrame) -> pd.Series:
-    ok = df["code"].str.fullmatch(r"[1-9][0-9]{0,17}").fillna(False).astype(bool)
-    return pd.to_numeric(df["code"].where(ok, "0"), errors="coerce").fillna(0).astype("int64")
-
-
 def literal_mask(df: pd.DataFrame) -> pd.Series:
-    p = df["password"]
-    return ~(_blank(p) | (p.str.lower() == AUTO_PASSWORD)).astype(bool)
+    return df["_literal"].astype(bool)
 
 
 # --- code -----------------------------------------------------------------
@@ -61,7 +53,16 @@ def code_length(df: pd.DataFrame, *, params: tuple[int, int]) -> pd.Series:
 
 @_register
 def code_duplicate(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return ~(df["code"].duplicated(keep=False) & ~_blank(df["code"])).astype(bool)
+    return ~duplicated_codes(df)
+
+
+def duplicated_codes(df: pd.DataFrame) -> pd.Series:
+    ints = df["_code_int"]
+    dup = ints.duplicated(keep=False) & (ints >= 0)
+    odd = (ints < 0) & ~_blank(df["code"])
+    if odd.any():  # malformed codes (few): compare as text
+        dup |= df["code"].where(odd, None).duplicated(keep=False) & odd
+    return dup.astype(bool)
 
 
 @_register
@@ -69,24 +70,28 @@ def code_reserved(df: pd.DataFrame, *, params: tuple[str, ...]) -> pd.Series:
     return ~df["code"].isin(params).astype(bool)
 
 
-def prefix_owner(codes: pd.Series) -> pd.Series:
-    """For each code, the shortest *other* code that is a proper prefix of it ("" if none)."""
-    out = pd.Series("", index=codes.index, dtype=object)
-    valid = codes[codes.str.fullmatch(r"[0-9]+").fillna(False).astype(bool)]
-    lengths = valid.str.len()
-    for length in sorted(lengths.unique()):
-        shorter = set(valid[lengths == length])
-        longer = valid[lengths > length]
-        heads = longer.str.slice(0, int(length))
-        hit = heads.isin(shorter).astype(bool) & (out.loc[longer.index] == "")
-        out.loc[hit[hit].index] = heads[hit].astype(object)
-    return out
+def prefix_owner(df: pd.DataFrame) -> pd.Series:
+    """For each code, the shortest *other* code that is a proper prefix of it (-1 if none)."""
+    ints = df["_code_int"].to_numpy()
+    lengths = df["_code_len"].to_numpy()
+    out = np.full(len(ints), -1, dtype=np.int64)
+    valid = ints >= 0
+    for length in np.flatnonzero(np.bincount(lengths[valid])) if valid.any() else ():
+        longer = valid & (lengths > length) & (out < 0)
+        if not longer.any():
+            continue
+        shorter = pd.Index(ints[valid & (lengths == length)])
+        heads = ints[longer] // (10 ** (lengths[longer] - length))
+        hit = shorter.get_indexer(heads) >= 0 if shorter.is_unique else np.isin(heads, shorter)
+        rows = np.flatnonzero(longer)[hit]
+        out[rows] = heads[hit]
+    return pd.Series(out, index=df.index)
 
 
 @_register
 def code_prefix(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     # Report on the longer code: that is the one dialled wrong in overlap dialling.
-    return (prefix_owner(df["code"]) == "").astype(bool)
+    return (prefix_owner(df) < 0).astype(bool)
 
 
 @_register
@@ -94,7 +99,7 @@ def code_team_range(
     df: pd.DataFrame, *, params: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
 ) -> pd.Series:
     ok = pd.Series(True, index=df.index)
-    codes = _numeric_codes(df)
+    codes = df["_code_int"]
     for team, ranges in params:
         mine = (df["team"] == team).astype(bool) & (codes > 0)
         inside = np.zeros(len(df), dtype=bool)
@@ -108,13 +113,11 @@ def code_team_range(
 
 @_register
 def name_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    n = df["name"]
-    bad = (
-        (n.str.len() < 1) | (n.str.len() > 64)
-        | n.str.contains(r"[\x00-\x1f\x7f]", regex=True)
-        | (n.str.strip() != n)
-    )
-    return ~bad.fillna(True).astype(bool)
+    # One RE2 pass: 1-64 characters, no control characters, no edge whitespace.
+    edge = r"[^\x00-\x1f\x7f\s]"
+    return df["name"].str.fullmatch(
+        rf"{edge}(?:[^\x00-\x1f\x7f]{{0,62}}{edge})?"
+    ).fillna(False).astype(bool)
 
 
 @_register
@@ -136,17 +139,25 @@ def effective_username(df: pd.DataFrame) -> pd.Series:
 
 @_register
 def username_duplicate(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    eff = effective_username(df)
-    # A blank username *is* the code, so two blank rows are a code-duplicate, not this.
-    dup = eff.duplicated(keep=False) & ~(_blank(df["username"]) & df["code"].duplicated(keep=False))
-    return ~(dup & ~_blank(eff)).astype(bool)
+    # Only explicit usernames can collide here: a blank one is the code (unique
+    # by code-duplicate) and an explicit one equal to a code is username-code-clash.
+    named = ~_blank(df["username"])
+    ok = pd.Series(True, index=df.index)
+    if named.any():
+        lower = df.loc[named, "username"].str.lower()
+        ok.loc[named] = ~lower.duplicated(keep=False).to_numpy(dtype=bool)
+    return ok
 
 
 @_register
 def username_code_clash(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    u = df["username"].str.lower()
-    clash = u.isin(set(df["code"])) & (u != df["code"]) & ~_blank(u)
-    return ~clash.astype(bool)
+    named = ~_blank(df["username"])
+    ok = pd.Series(True, index=df.index)
+    if named.any():
+        u = df.loc[named, "username"].str.lower()
+        clash = isin(u, arrow(df["code"])) & (u != df.loc[named, "code"])
+        ok.loc[named] = ~clash.to_numpy(dtype=bool)
+    return ok
 
 
 # --- password (literal rows only) ----------------------------------------
@@ -182,20 +193,29 @@ def password_sequence(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Ser
     return _literal_apply(df, lambda p, *_: not pw.has_run(p))
 
 
+def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
+    """Literal passwords the estimator judges: the others already failed on length."""
+    return (df["_literal"] & (df["password"].str.len() >= min_len)).astype(bool)
+
+
+def guess_items(df: pd.DataFrame, min_len: int) -> list[tuple[str, list[str]]]:
+    rows = df.loc[guess_candidates(df, min_len), ["password", "code", "username", "name"]]
+    return [
+        (p, [x for x in (c, u, *n.split()) if x])
+        for p, c, u, n in rows.itertuples(index=False, name=None)
+    ]
+
+
 @_register
 def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Series:
     min_bits, min_len = params
     ok = pd.Series(True, index=df.index)
-    lit = literal_mask(df) & (df["password"].str.len() >= min_len).astype(bool)
-    if not lit.any():
+    mask = guess_candidates(df, min_len)
+    if not mask.any():
         return ok
-    rows = df.loc[lit, ["password", "code", "username", "name"]]
-    items = [
-        (p, [x for x in (c, u, *n.split()) if x])
-        for p, c, u, n in rows.itertuples(index=False, name=None)
-    ]
-    bits = np.asarray(pw.estimate_bits(items))
-    ok.loc[rows.index] = bits >= min_bits
+    pending = pw.PENDING.get()
+    bits = pending.result() if pending is not None else pw.estimate_bits(guess_items(df, min_len))
+    ok.loc[mask] = np.asarray(bits) >= min_bits
     return ok
 
 
@@ -204,9 +224,8 @@ def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Ser
 @_register
 def call_limit_range(df: pd.DataFrame, *, params: tuple[int]) -> pd.Series:
     c = df["call_limit"]
-    digits = c.str.fullmatch(r"[0-9]{1,6}").fillna(False).astype(bool)
-    value = pd.to_numeric(c.where(digits, "0"), errors="coerce").fillna(0)
-    return (_blank(c) | (digits & (value >= 1) & (value <= params[0]))).astype(bool)
+    allowed = [str(n) for n in range(1, params[0] + 1)]
+    return (_blank(c) | isin(c, allowed)).astype(bool)
 
 
 @_register
@@ -231,33 +250,8 @@ def forward_number_invalid(df: pd.DataFrame, *, params: tuple[object, ...]) -> p
     return ok
 
 
-@cache
-def ip_problem(value: str) -> str | None:
-    """None when the allowed_ips list is fine, else the rule id of the first problem."""
-    for item in value.split(";"):
-        item = item.strip()
-        try:
-            net = ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            return "allowed-ips-format"
-        try:
-            ipaddress.ip_network(item, strict=True)
-        except ValueError:
-            return "allowed-ips-host-bits"
-        if net.prefixlen == 0:
-            return "allowed-ips-any"
-    return None
-
-
 def _ip_rule(df: pd.DataFrame, rule: str) -> pd.Series:
-    col = df["allowed_ips"]
-    present = ~_blank(col)
-    ok = pd.Series(True, index=df.index)
-    if present.any():
-        distinct = col[present].unique()  # office subnets repeat: parse each once
-        verdict = {v: ip_problem(v) != rule for v in distinct}
-        ok.loc[present] = col[present].map(verdict).astype(bool).to_numpy()
-    return ok
+    return (df["_ip_problem"] != IP_PROBLEMS.index(rule)).astype(bool)
 
 
 @_register
@@ -300,27 +294,21 @@ def owner_required(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series
     return ~_blank(df["owner"])
 
 
-def rotation_dates(df: pd.DataFrame) -> pd.Series:
-    d = df["password_rotated"]
-    shaped = d.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).astype(bool)
-    return pd.to_datetime(d.where(shaped, None), format="%Y-%m-%d", errors="coerce")
-
-
 @_register
 def rotation_date_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return (_blank(df["password_rotated"]) | rotation_dates(df).notna()).astype(bool)
+    return (_blank(df["password_rotated"]) | df["_rotated"].notna()).astype(bool)
 
 
 @_register
 def rotation_date_future(df: pd.DataFrame, *, params: tuple[str]) -> pd.Series:
-    return ~(rotation_dates(df) > pd.Timestamp(params[0])).astype(bool)
+    return ~(df["_rotated"] > pd.Timestamp(params[0])).astype(bool)
 
 
 @_register
 def rotation_overdue(df: pd.DataFrame, *, params: tuple[str, int]) -> pd.Series:
     today, days = params
     oldest = pd.Timestamp(today) - pd.Timedelta(days=days)
-    dates = rotation_dates(df)
+    dates = df["_rotated"]
     overdue = truthy(df["high_risk"]) & ~(dates >= oldest).astype(bool)
     return ~overdue
 

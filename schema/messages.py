@@ -13,7 +13,7 @@ import pandas as pd
 
 from extctl.policy import Policy
 from schema import password as pw
-from schema.checks import effective_username, ip_problem, prefix_owner
+from schema.checks import effective_username, prefix_owner
 
 
 @dataclass
@@ -31,8 +31,9 @@ class Context:
 
     @cached_property
     def lines_by_username(self) -> dict[str, list[int]]:
-        eff = effective_username(self.frame)
-        dup = eff.duplicated(keep=False)
+        named = self.frame["username"] != ""
+        eff = effective_username(self.frame).where(named, None)
+        dup = eff.duplicated(keep=False) & named
         lines = self.frame["line"][dup]
         return {str(k): sorted(int(x) for x in v) for k, v in lines.groupby(eff[dup])}
 
@@ -43,7 +44,7 @@ class Context:
 
     @cached_property
     def prefixes(self) -> pd.Series:
-        return prefix_owner(self.frame["code"])
+        return prefix_owner(self.frame)
 
 
 Row = dict[str, str]
@@ -60,6 +61,13 @@ def _team_range(row: Row, ctx: Context) -> str:
     return f"code {row['code']} is outside team {row['team']}'s range {spans}: pick a free code in it"
 
 
+def _prefix(row: Row, ctx: Context) -> str:
+    short = str(ctx.prefixes.get(row["_idx"], ""))
+    return (f"code {row['code']} starts with code {short} (line "
+            f"{ctx.line_by_code.get(short, '?')}): with overlap dialling the shorter one "
+            "rings first; renumber one of them")
+
+
 _M: dict[str, Callable[[Row, Context], str]] = {
     "code-format": lambda r, c: (
         "code is required: add the dial code" if not r["code"] else
@@ -72,10 +80,7 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         f"{_others(c.first_line_by_code.get(r['code'], []), int(r['line']))}: codes must be unique"),
     "code-reserved": lambda r, c: (
         f"code {r['code']} is a reserved/emergency number: pick another code"),
-    "code-prefix": lambda r, c: (
-        f"code {r['code']} starts with code {c.prefixes.get(r['_idx'], '')} (line "
-        f"{c.line_by_code.get(str(c.prefixes.get(r['_idx'], '')), '?')}): with overlap "
-        "dialling the shorter one rings first; renumber one of them"),
+    "code-prefix": lambda r, c: _prefix(r, c),
     "code-team-range": _team_range,
     "name-format": lambda r, c: (
         "name is required" if not r["name"] else
@@ -156,4 +161,4 @@ def message(rule: str, row: Row, ctx: Context) -> str:
     return _M[rule](row, ctx)
 
 
-__all__ = ["Context", "ip_problem", "message"]
+__all__ = ["Context", "message"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from concurrent.futures import ProcessPoolExecutor
+from contextvars import ContextVar
 
 _ALLOWED = re.compile(r"[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
 _TOKEN = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -50,17 +51,41 @@ def _estimate_many(items: list[tuple[str, list[str]]]) -> list[float]:
     return [float(zxcvbn(pw, inputs).guesses_log10) * _LOG2_10 for pw, inputs in items]
 
 
-def estimate_bits(items: list[tuple[str, list[str]]]) -> list[float]:
-    """Guess entropy in bits for each (password, user inputs).
+class Estimates:
+    """Guess entropy for a batch of literal passwords, started early.
 
-    Large batches are split with a second process (2 cores here): the
-    estimator is the one cost of validation that grows with literal
-    passwords.
+    The estimator is the one cost of validation that grows with literal
+    passwords, so a large batch is mostly handed to a second process (this
+    machine has 2 cores) as soon as the table is read, while the rest of the
+    schema runs here; `result()` computes the local share and joins.
     """
-    if len(items) < _PARALLEL_FROM:
-        return _estimate_many(items)
-    half = len(items) // 2
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        remote = pool.submit(_estimate_many, items[:half])
-        local = _estimate_many(items[half:])
-        return remote.result() + local
+
+    _REMOTE_SHARE = 0.65
+
+    def __init__(self, items: list[tuple[str, list[str]]]) -> None:
+        self._items = items
+        self._pool: ProcessPoolExecutor | None = None
+        self._split = 0
+        if len(items) >= _PARALLEL_FROM:
+            self._split = int(len(items) * self._REMOTE_SHARE)
+            self._pool = ProcessPoolExecutor(max_workers=1)
+            self._remote = self._pool.submit(_estimate_many, items[: self._split])
+        self._result: list[float] | None = None
+
+    def result(self) -> list[float]:
+        if self._result is None:
+            local = _estimate_many(self._items[self._split:])
+            if self._pool is not None:
+                remote = self._remote.result()
+                self._pool.shutdown()
+                local = remote + local
+            self._result = local
+        return self._result
+
+
+def estimate_bits(items: list[tuple[str, list[str]]]) -> list[float]:
+    return Estimates(items).result()
+
+
+# The batch started for the validation in progress (set by validate.run).
+PENDING: ContextVar[Estimates | None] = ContextVar("pending_estimates", default=None)

@@ -81,7 +81,7 @@ def valid_e164(numbers: pd.Series) -> pd.Series:
     known_cc = cc > 0
     cc_width = np.where(cc >= 100, 3, np.where(cc >= 10, 2, 1))
     national_len = digits.str.len().to_numpy(dtype="int64") - cc_width
-    groups = pd.DataFrame({"cc": cc, "len": national_len})[known_cc]
+    groups = pd.DataFrame({"cc": cc, "len": national_len}, index=numbers.index)[known_cc]
     for (code, length), idx in groups.groupby(["cc", "len"]).groups.items():
         pattern = _pattern(int(code), int(length))
         if pattern is None:

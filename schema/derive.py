@@ -1,0 +1,83 @@
+"""Columns several rules share, computed once per validation before pandera runs.
+
+They are added to the frame as hidden `_`-prefixed columns, so each check
+stays a pure function of the frame and no rule repeats a 1M-row parse.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schema.columns import AUTO_PASSWORD
+
+# allowed_ips problems, by rule id; index 0 = none
+IP_PROBLEMS: tuple[str, ...] = ("", "allowed-ips-format", "allowed-ips-host-bits",
+                                "allowed-ips-any")
+
+
+def arrow(col: pd.Series) -> pa.Array:
+    arr = pa.array(col.array) if not isinstance(col.dtype, pd.ArrowDtype) else col.array
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string())
+
+
+def isin(col: pd.Series, values: object) -> pd.Series:
+    """Series.isin for big value sets (pandas' arrow isin builds Python scalars)."""
+    value_set = pa.array(list(values) if not isinstance(values, pa.Array) else values,
+                         type=pa.string())
+    hit = pc.is_in(arrow(col), value_set=value_set).to_numpy(zero_copy_only=False)
+    return pd.Series(hit, index=col.index, dtype=bool)
+
+
+def ip_problem(value: str) -> int:
+    """Index into IP_PROBLEMS of the first problem of an allowed_ips list."""
+    for item in value.split(";"):
+        item = item.strip()
+        try:
+            net = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            return 1
+        if net.prefixlen == 0:
+            return 3
+        if net.network_address != ipaddress.ip_interface(item).ip and "/" in item:
+            return 2
+    return 0
+
+
+def _ip_problems(col: pd.Series) -> np.ndarray:
+    arr = arrow(col)
+    uniques = pc.unique(arr)
+    # Office subnets repeat: parse each distinct list once.
+    verdict = np.array([ip_problem(v) if v else 0 for v in uniques.to_pylist()], dtype=np.int8)
+    idx = pc.index_in(arr, value_set=uniques).to_numpy(zero_copy_only=False)
+    return verdict[idx.astype(np.int64)]
+
+
+def _code_ints(col: pd.Series) -> np.ndarray:
+    """Digit codes as int64; -1 for anything that is not a valid digit code."""
+    arr = arrow(col)
+    ok = pc.match_substring_regex(arr, r"^[1-9][0-9]{0,17}$").to_numpy(zero_copy_only=False)
+    ok = ok.astype(bool)
+    out = np.full(len(arr), -1, dtype=np.int64)
+    if ok.any():
+        out[ok] = pc.cast(pc.filter(arr, pa.array(ok)), pa.int64()).to_numpy()
+    return out
+
+
+def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["_code_int"] = _code_ints(frame["code"])
+    out["_code_len"] = frame["code"].str.len().fillna(0).astype("int64").to_numpy()
+    pw = frame["password"]
+    out["_literal"] = ~((pw == "") | (pw.str.lower() == AUTO_PASSWORD)).astype(bool).to_numpy()
+    out["_ip_problem"] = _ip_problems(frame["allowed_ips"])
+    d = frame["password_rotated"]
+    shaped = d.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).astype(bool)
+    out["_rotated"] = pd.to_datetime(d.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    return out
