@@ -76,11 +76,11 @@ def check_saved(saved: Plan, fresh: Plan) -> None:
             "the plan is stale: the PBX changed since it was made (extensions changed: "
             f"{named(changed, STALE_NAMED) or 'state'}); run extctl plan again"
         )
-    old = [change_to_dict(c) for c in saved.changes]
-    new = [change_to_dict(c) for c in fresh.changes]
+    old = {c.code: change_to_dict(c) for c in saved.changes}
+    new = {c.code: change_to_dict(c) for c in fresh.changes}
     if old != new:
-        differ = sorted({c["code"] for c in old} ^ {c["code"] for c in new}
-                        | {a["code"] for a, b in zip(old, new, strict=False) if a != b})
+        differ = sorted((c for c in old.keys() | new.keys() if old.get(c) != new.get(c)),
+                        key=lambda c: (len(c), c))
         raise StalePlan(
             "the plan is stale: extensions.csv changed since it was made (the plan for "
             f"{named(differ, STALE_NAMED)} is different now); run extctl plan --out again"
@@ -108,14 +108,20 @@ def prepare(
     plan = plan_for_target(desired, target, config, saved.digest_key if saved else None)
     if saved is not None:
         check_saved(saved, plan)
-    if plan.safety.unsafe and not force:
-        s = plan.safety
+    if not force:
+        refuse_unsafe(plan)
+    return plan
+
+
+def refuse_unsafe(plan: Plan) -> None:
+    """UnsafePlan when the plan crosses the target's safety threshold."""
+    s = plan.safety
+    if s.unsafe:
         raise UnsafePlan(
             f"refusing an unsafe plan: it updates or deletes {s.touched} of {s.managed} managed "
             f"extensions (over {100 * s.threshold:g}%): {named(s.codes, STALE_NAMED)}; "
             "review it and apply with --force"
         )
-    return plan
 
 
 def build_request(plan: Plan, desired: pd.DataFrame) -> ApplyRequest:

@@ -1,0 +1,161 @@
+"""`extctl plan` and `extctl apply` (SPEC §4, §5). No pandas at import time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from extctl.errors import CheckFailed, ExtctlError, UnsafePlan, UsageError
+from extctl.options import get_policy, policy_option, resolve_today, today_option
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from extctl.policy import Policy
+    from plan.changes import Plan
+
+DEFAULT_FILE = "extensions.csv"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
+    """The CSV's rows, or the findings on stderr and exit 1: an invalid CSV never plans."""
+    from validate.reporters import render
+    from validate.run import validate_path
+
+    report = validate_path(file, policy, today)
+    if not report.ok or report.frame is None:
+        click.echo(render([report], "text"), err=True, nl=False)
+        raise CheckFailed(f"{file} is invalid: fix the errors above; no plan was made")
+    return report.frame
+
+
+def _base_plan(file: str, ref: str, desired: pd.DataFrame, policy: Policy,
+               today: dt.date) -> Plan:
+    """Plan from the CSV at `ref` to the working tree's CSV (no PBX needed)."""
+    import pandas as pd
+
+    from plan.diff import csv_state, make_plan
+    from plan.git import read_at_ref
+    from schema.columns import COLUMNS
+    from validate.run import validate_bytes
+
+    data = read_at_ref(file, ref)
+    if data is None:
+        base = pd.DataFrame({c: pd.Series([], dtype="str") for c in COLUMNS})
+    else:
+        report = validate_bytes(data, f"{file}@{ref}", policy, today)
+        if report.frame is None:
+            raise CheckFailed(f"{file} at {ref} cannot be read as a table; plan against a target")
+        base = report.frame
+    return make_plan(
+        desired, csv_state(base), target_name=f"git:{ref}", supported=frozenset(COLUMNS),
+        safety=policy.safety, digest_key="",
+    )
+
+
+def _target_plan(name: str | None, desired: pd.DataFrame, policy: Policy) -> Plan:
+    from pbx.base import open_target
+    from plan.apply import plan_for_target
+
+    config = policy.target(name)
+    return plan_for_target(desired, open_target(config), config)
+
+
+def file_option(fn: F) -> F:
+    return click.option(
+        "--file", "file", default=DEFAULT_FILE, show_default=True,
+        type=click.Path(dir_okay=False), help="The extensions CSV.",
+    )(fn)
+
+
+@click.command("plan")
+@click.option("--base", metavar="GIT_REF", help="Diff the CSV at this git ref (no PBX needed).")
+@click.option("--target", "target_name", metavar="NAME", help="Diff against this PBX target.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="Output: text, markdown (PR comment) or json.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for apply.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 without changes, 2 with changes, 1 on error.")
+@file_option
+@policy_option
+@today_option
+def plan_command(
+    *, base: str | None, target_name: str | None, fmt: str, out: str | None,
+    detailed_exitcode: bool, file: str, policy_path: str, today: dt.datetime | None,
+) -> None:
+    """Show what apply would change: against the PBX, or since GIT_REF."""
+    if base is not None and target_name is not None:
+        raise click.UsageError("--base and --target exclude each other")
+    if base is not None and out is not None:
+        raise click.UsageError("--out saves a plan for apply: use it with a target, not --base")
+    policy = get_policy(policy_path)
+    try:
+        plan = _make(base, target_name, file, policy, resolve_today(today))
+        from plan.render import render
+
+        click.echo(render(plan, fmt), nl=False)
+        if out is not None:
+            from plan.planfile import save_plan
+
+            save_plan(plan, out)
+            click.echo(f"Saved the plan to {out}; apply it with: extctl apply {out}", err=True)
+        if plan.safety.unsafe:
+            raise UnsafePlan("the plan is unsafe (see its first lines): apply needs --force")
+    except ExtctlError as err:
+        if not detailed_exitcode:
+            raise
+        click.echo(f"extctl: {err}", err=True)
+        sys.exit(1)  # --detailed-exitcode: 1 is every error
+    if detailed_exitcode:
+        sys.exit(2 if plan.changes else 0)
+
+
+def _make(base: str | None, target_name: str | None, file: str, policy: Policy,
+          today: dt.date) -> Plan:
+    desired = _desired(file, policy, today)
+    if base is not None:
+        return _base_plan(file, base, desired, policy, today)
+    return _target_plan(target_name, desired, policy)
+
+
+@click.command("apply")
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--target", "target_name", metavar="NAME", help="The PBX target (default: the "
+              "saved plan's, or the policy's default).")
+@click.option("--force", is_flag=True, help="Apply even a plan over the safety threshold.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@file_option
+@policy_option
+@today_option
+def apply_command(
+    *, plan_file: str | None, target_name: str | None, force: bool, yes: bool, file: str,
+    policy_path: str, today: dt.datetime | None,
+) -> None:
+    """Push extensions.csv to the PBX; with PLAN_FILE, only if it is still current."""
+    from pbx.base import open_target
+    from plan.apply import execute, prepare, refuse_unsafe
+    from plan.planfile import load_plan
+    from plan.render_text import render_text
+
+    policy = get_policy(policy_path)
+    saved = load_plan(plan_file) if plan_file is not None else None
+    if saved is not None and target_name is not None and saved.target != target_name:
+        raise UsageError(f"{plan_file} was made for target {saved.target!r}, not {target_name!r}")
+    name = target_name or (saved.target if saved is not None and saved.digest_key else None)
+    desired = _desired(file, policy, resolve_today(today))
+    config = policy.target(name)
+    target = open_target(config)
+    plan = prepare(desired, target, config, saved=saved, force=True)
+    click.echo(render_text(plan), nl=False)
+    if not force:
+        refuse_unsafe(plan)
+    if not plan.changes:
+        return
+    if not yes:
+        click.confirm(f"Apply these changes to {config.name}?", abort=True)
+    click.echo(execute(plan, desired, target).summary())
