@@ -278,13 +278,46 @@ def bulk(conn: Connection, sql_text: str, frame: pd.DataFrame, chunk: int = 100_
 def bulk_insert(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     quote = conn.dialect.identifier_preparer.quote
     cols = ", ".join(quote(c) for c in frame.columns)
+    if conn.dialect.name == "postgresql" and not frame.empty:
+        _copy_in(conn, f"COPY {quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv)", frame)
+        return
     marks = ", ".join("?" for _ in frame.columns)
     bulk(conn, f"INSERT INTO {quote(table)} ({cols}) VALUES ({marks})", frame)
 
 
+def _copy_in(conn: Connection, statement: str, frame: pd.DataFrame) -> None:
+    """PostgreSQL COPY of the frame as CSV: several times faster than executemany.
+
+    Every field is quoted, so an empty string stays '' (unquoted would be NULL).
+    """
+    import csv
+
+    body = frame.to_csv(index=False, header=False, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            copy.write(body.encode("utf-8"))
+    finally:
+        cursor.close()
+
+
 def bulk_delete(conn: Connection, table: str, frame: pd.DataFrame, extra: str = "") -> None:
-    """DELETE FROM table WHERE col = ? AND ... for each row of `frame`."""
+    """DELETE FROM table WHERE col = ? AND ... for each row of `frame` (text columns)."""
     quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name == "postgresql":
+        # one statement per chunk: the keys travel as arrays, not as 10^5 statements
+        keys = ", ".join(quote(c) for c in frame.columns)
+        arrays = ", ".join("%s::text[]" for _ in frame.columns)
+        text = (f"DELETE FROM {quote(table)} WHERE ({keys}) IN "
+                f"(SELECT * FROM unnest({arrays})){extra}")
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for start in range(0, len(frame), 100_000):
+                part = frame.iloc[start:start + 100_000]
+                cursor.execute(text, [part[c].astype(str).tolist() for c in part.columns])
+        finally:
+            cursor.close()
+        return
     where = " AND ".join(f"{quote(c)} = ?" for c in frame.columns)
     bulk(conn, f"DELETE FROM {quote(table)} WHERE {where}{extra}", frame)
 

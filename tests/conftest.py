@@ -19,3 +19,6 @@ def need(*binaries: str) -> None:
         if REQUIRE:
             pytest.fail(msg + " (EXTCTL_REQUIRE_INTEGRATION=1 forbids skipping)")
         pytest.skip(msg)
+
+# Session fixtures shared by the integration tests (PostgreSQL cluster).
+pytest_plugins = ["tests.fixtures.postgres"]

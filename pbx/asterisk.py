@@ -1,0 +1,174 @@
+"""The Asterisk target: PJSIP realtime tables (ps_endpoints, ps_auths, ps_aors).
+
+Column names follow Asterisk's alembic scripts, so an existing realtime
+database works as is; missing tables are created with just the columns extctl
+writes (plus ps_contacts for the audit). Asterisk's SQLite realtime driver
+turns NULL into '' and silently drops an object it cannot parse, so every
+column extctl writes holds a valid value. DND and forwarding are not PJSIP
+fields: the kind does not declare them supported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import sqlalchemy as sa
+
+from pbx import sql
+from pbx.sqltarget import SqlTarget
+from schema.columns import COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Connection
+
+    from extctl.policy import TargetConfig
+
+ID_MAX, CALLERID_MAX, ACL_MAX, USERNAME_MAX, PASSWORD_MAX = 40, 40, 95, 40, 80
+# deny everything, then permit the listed networks (Asterisk: the last match wins)
+DENY_ALL = "0.0.0.0/0.0.0.0,::/0"
+# "register from anywhere" still needs parseable ACL values (NULL would be ''):
+# permit all, and a deny that matches no real source address.
+PERMIT_ANY, DENY_NONE = "0.0.0.0/0.0.0.0,::/0", "0.0.0.0/32"
+TRANSPORT_PREFIX = "transport-"
+
+_meta = sa.MetaData()
+_s = sa.String
+ps_endpoints = sa.Table(
+    "ps_endpoints", _meta,
+    sa.Column("id", _s(40), primary_key=True),
+    sa.Column("transport", _s(40)), sa.Column("aors", _s(200)), sa.Column("auth", _s(40)),
+    sa.Column("context", _s(40)), sa.Column("disallow", _s(200)), sa.Column("allow", _s(200)),
+    sa.Column("callerid", _s(40)),
+    # deny before permit: Asterisk applies ACL rules in order, the last match wins
+    sa.Column("deny", _s(95)), sa.Column("permit", _s(95)),
+    sa.Column("device_state_busy_at", sa.Integer),
+)
+ps_auths = sa.Table(
+    "ps_auths", _meta,
+    sa.Column("id", _s(40), primary_key=True), sa.Column("auth_type", _s(8)),
+    sa.Column("password", _s(80)), sa.Column("username", _s(40)),
+)
+ps_aors = sa.Table(
+    "ps_aors", _meta,
+    sa.Column("id", _s(40), primary_key=True), sa.Column("max_contacts", sa.Integer),
+    sa.Column("remove_existing", _s(3)),
+)
+# Written by Asterisk itself (realtime contacts); the columns it stores.
+ps_contacts = sa.Table(
+    "ps_contacts", _meta,
+    sa.Column("id", _s(255), primary_key=True), sa.Column("uri", _s(511)),
+    sa.Column("expiration_time", sa.BigInteger), sa.Column("qualify_frequency", sa.Integer),
+    sa.Column("outbound_proxy", _s(40)), sa.Column("path", sa.Text),
+    sa.Column("user_agent", _s(255)), sa.Column("qualify_timeout", sa.Float),
+    sa.Column("reg_server", _s(255)), sa.Column("authenticate_qualify", _s(3)),
+    sa.Column("via_addr", _s(40)), sa.Column("via_port", sa.Integer),
+    sa.Column("call_id", _s(255)), sa.Column("endpoint", _s(40)),
+    sa.Column("prune_on_boot", _s(3)),
+)
+
+
+def callerid(names: pd.Series, codes: pd.Series) -> pd.Series:
+    """`"Name" <code>`, with \\ and " escaped as Asterisk's parser expects."""
+    quoted = names.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False)
+    return '"' + quoted + '" <' + codes + ">"
+
+
+def name_of(callerids: pd.Series) -> pd.Series:
+    inner = callerids.str.extract(r'^\s*"((?:[^"\\]|\\.)*)"', expand=False).fillna("")
+    return inner.str.replace(r"\\(.)", r"\1", regex=True)
+
+
+class AsteriskTarget(SqlTarget):
+    kind: ClassVar[str] = "asterisk"
+    supported: ClassVar[frozenset[str]] = frozenset(COLUMNS) - {"dnd", "forward_number"}
+    required_tables: ClassVar[tuple[str, ...]] = ("ps_endpoints", "ps_auths", "ps_aors")
+
+    def __init__(self, config: TargetConfig) -> None:
+        super().__init__(config)
+        self.context = config.option("context", "from-internal")
+
+    def _create_schema(self, conn: Connection) -> None:
+        _meta.create_all(conn, checkfirst=True)
+        sql.managed.create(conn, checkfirst=True)
+
+    def _read(self, conn: Connection) -> pd.DataFrame:
+        frame = sql.read_frame(conn, """
+            SELECT e.id AS code, e.callerid, e.transport AS e_transport, e.permit,
+                   e.device_state_busy_at AS busy, a.username, a.password,
+                   o.max_contacts
+            FROM ps_endpoints e
+            LEFT JOIN ps_auths a ON a.id = e.auth
+            LEFT JOIN ps_aors o ON o.id = e.aors""")
+        busy = frame["busy"].where(~frame["busy"].isin(["", "0"]), "")
+        transport = frame["e_transport"].str.removeprefix(TRANSPORT_PREFIX)
+        permit = frame["permit"].where(frame["permit"] != PERMIT_ANY, "")
+        return frame.assign(
+            name=name_of(frame["callerid"]),
+            call_limit=busy,
+            dnd="false", forward_number="",
+            allowed_ips=permit.str.replace(",", ";", regex=False),
+            # a disabled extension keeps its rows but may hold no contact
+            enabled=(frame["max_contacts"] != "0").map({True: "true", False: "false"}),
+            transport=transport.where(transport != "", "udp"),
+        )
+
+    def _delete(self, conn: Connection, old: pd.DataFrame) -> None:
+        import pandas as pd
+
+        ids = pd.DataFrame({"id": old["code"]})
+        for table in ("ps_endpoints", "ps_auths", "ps_aors"):
+            sql.bulk_delete(conn, table, ids)
+
+    def _insert(self, conn: Connection, rows: pd.DataFrame, passwords: pd.Series) -> None:
+        import pandas as pd
+
+        code = rows["code"]
+        ips = rows["allowed_ips"].str.replace(";", ",", regex=False)
+        has_ips = ips != ""
+        enabled = rows["enabled"] == "true"
+        sql.bulk_insert(conn, "ps_endpoints", pd.DataFrame({
+            "id": code, "transport": TRANSPORT_PREFIX + rows["transport"], "aors": code,
+            "auth": code, "context": self.context, "disallow": "all", "allow": "ulaw,alaw",
+            "callerid": callerid(rows["name"], code),
+            "deny": has_ips.map({True: DENY_ALL, False: DENY_NONE}),
+            "permit": ips.where(has_ips, PERMIT_ANY),
+            "device_state_busy_at": pd.to_numeric(rows["call_limit"].replace("", "0")).astype(
+                "int64").tolist(),
+        }))
+        sql.bulk_insert(conn, "ps_auths", pd.DataFrame({
+            "id": code, "auth_type": "userpass", "password": passwords,
+            "username": rows["username"],
+        }))
+        sql.bulk_insert(conn, "ps_aors", pd.DataFrame({
+            "id": code,
+            "max_contacts": enabled.map({True: 1, False: 0}).astype("int64").tolist(),
+            # one contact, and a re-registration from a new port replaces it
+            "remove_existing": enabled.map({True: "yes", False: "no"}),
+        }))
+
+    def check_rows(self, rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+        frame = rows if "code" in rows.columns else rows.rename_axis("code").reset_index()
+        frame = frame.fillna("").astype(str)
+        out: list[tuple[str, str, str]] = []
+        code = frame["code"]
+
+        def flag(lengths: pd.Series, limit: int, column: str, what: str) -> None:
+            over = lengths > limit
+            for c, n in zip(code[over].tolist(), lengths[over].tolist(), strict=True):
+                out.append((c, column, f"{what} would be {n} characters; Asterisk stores "
+                                       f"at most {limit}"))
+
+        flag(code.str.len(), ID_MAX, "code", "the endpoint id")
+        if "name" in frame.columns:
+            flag(callerid(frame["name"], code).str.len(), CALLERID_MAX, "name",
+                 'the callerid "Name" <code>')
+        if "allowed_ips" in frame.columns:
+            flag(frame["allowed_ips"].str.len(), ACL_MAX, "allowed_ips", "the permit list")
+        if "username" in frame.columns:
+            user = frame["username"].where(frame["username"] != "", code)
+            flag(user.str.len(), USERNAME_MAX, "username", "the auth username")
+        if "password" in frame.columns:
+            literal = frame["password"].where(~frame["password"].isin(["", "auto"]), "")
+            flag(literal.str.len(), PASSWORD_MAX, "password", "the password")
+        return sorted(out)
