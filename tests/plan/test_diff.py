@@ -98,8 +98,10 @@ def test_adopt_without_differences_is_still_an_update() -> None:
         (SECRET, "", "auto", "generated", "", "literal"),
     ],
 )
-def test_password_cases(want_pw: str, want_date: str, src: str, have_pw: str, have_date: str,
-                        reason: str | None) -> None:
+def test_password_cases(  # noqa: PLR0917 - one parameter per case column
+    want_pw: str, want_date: str, src: str, have_pw: str, have_date: str,
+    reason: str | None,
+) -> None:
     want = desired({"code": "2105", "name": "A", "password": want_pw,
                     "password_rotated": want_date})
     have = state({"code": "2105", "name": "A", "password": have_pw,
@@ -145,7 +147,7 @@ def test_target_check_rows_problems_fail_the_plan() -> None:
 
 
 def test_duplicate_desired_codes_fail() -> None:
-    with pytest.raises(CheckFailed, match="duplicate codes.*2105"):
+    with pytest.raises(CheckFailed, match=r"duplicate codes.*2105"):
         plan(desired({"code": "2105", "name": "A"}, {"code": "2105", "name": "B"}), state())
 
 
