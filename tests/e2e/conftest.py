@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a database written through the apply path and a real
+"""End-to-end fixtures: a database written by the real `extctl apply` and a real
 kamailio running the reference pbx/kamailio.cfg on 127.0.0.1 (free UDP port).
 
 The kamailio log goes to a file in the test's temp dir; when a test fails its
@@ -9,9 +9,11 @@ in its own session and stopped by its PID at teardown.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,6 @@ import pytest
 
 from schema.columns import COLUMNS
 from tests.conftest import need
-from tests.e2e import kamdb
 from tests.e2e.sipclients import free_udp_port, options_ok, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,9 +70,19 @@ class Pbx:
         return self.proc is not None and self.proc.poll() is None
 
     def apply(self, csv: str) -> None:
-        """Make the PBX database match `csv` through the apply path."""
+        """Make the PBX database match `csv` through the real `extctl apply`."""
         (self.workdir / "extensions.csv").write_text(csv, encoding="utf-8")
-        kamdb.write_layout(self.db, csv, DOMAIN)
+        (self.workdir / "extctl.toml").write_text(
+            f'[targets.pbx]\nkind = "kamailio"\nurl = "{self.url}"\ndomain = "{DOMAIN}"\n',
+            encoding="utf-8",
+        )
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        done = subprocess.run(
+            [sys.executable, "-m", "extctl.main", "apply", "--yes"], cwd=self.workdir,
+            env=env, capture_output=True, text=True, timeout=180, check=False,
+        )
+        self.outputs.append(done.stdout + done.stderr)
+        assert done.returncode == 0, f"extctl apply failed:\n{done.stdout}{done.stderr}"
 
     def password(self, username: str) -> str:
         with sqlite3.connect(self.db) as con:
@@ -121,9 +132,17 @@ class Pbx:
             self.proc.wait(timeout=5)
 
 
+@pytest.fixture(scope="session")
+def applied_dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """csv text -> a database `extctl apply` made from it, reused across tests
+    (one apply costs seconds); each test works on its own copy."""
+    return {}
+
+
 @pytest.fixture
 def pbx_factory(
-    tmp_path: Path, request: pytest.FixtureRequest
+    tmp_path: Path, request: pytest.FixtureRequest, applied_dbs: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., Pbx]]:
     need("kamailio", "sipsak", "sipp")
     made: list[Pbx] = []
@@ -133,7 +152,12 @@ def pbx_factory(
         pbx.workdir.mkdir()
         made.append(pbx)
         request.node.e2e_pbx = made
-        pbx.apply(csv)
+        if csv not in applied_dbs:
+            first = Pbx(tmp_path_factory.mktemp("applied"))
+            first.apply(csv)
+            applied_dbs[csv] = first.db
+        shutil.copyfile(applied_dbs[csv], pbx.db)
+        (pbx.workdir / "extensions.csv").write_text(csv, encoding="utf-8")
         pbx.start(trusted)
         return pbx
 

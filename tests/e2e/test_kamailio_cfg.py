@@ -146,8 +146,11 @@ def test_reapplied_changes_take_effect_without_restart(pbx: Pbx, tmp_path: Path)
     logs = pbx.log.read_text(errors="replace") + "".join(
         p.read_text(errors="replace") for p in tmp_path.glob("sipp-*.log")
     )
-    for user in ("2101", "fay"):
+    applied = "".join(pbx.outputs)
+    assert "Applied to pbx" in applied
+    for user in ("2101", "bob", "2103", "2104", "2105", "fay"):
         assert pbx.password(user) not in logs
+        assert pbx.password(user) not in applied
 
 
 def test_reads_during_a_write_are_retried_then_503(pbx: Pbx, tmp_path: Path) -> None:
