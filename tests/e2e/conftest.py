@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Generator, Iterator
@@ -45,6 +44,7 @@ def csv_text(*rows: dict[str, str]) -> str:
 @dataclass
 class Pbx:
     workdir: Path
+    pg_url: str | None = None  # a PostgreSQL database instead of pbx.sqlite
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     outputs: list[str] = field(default_factory=list)  # everything our tools printed
@@ -55,7 +55,27 @@ class Pbx:
 
     @property
     def url(self) -> str:
+        """The target URL for extctl (SQLAlchemy)."""
+        if self.pg_url is not None:
+            return self.pg_url
         return f"sqlite:///{self.db}"  # db.is_absolute(): four slashes in all
+
+    @property
+    def kamailio_url(self) -> str:
+        """The same database as Kamailio's db_postgres/db_sqlite spell it."""
+        if self.pg_url is not None:
+            return "postgres://" + self.pg_url.split("://", 1)[1]
+        return self.url
+
+    def _query(self, sql: str, **params: str) -> list[str]:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return [str(r[0]) for r in conn.execute(sa.text(sql), params)]
+        finally:
+            engine.dispose()
 
     @property
     def log(self) -> Path:
@@ -85,19 +105,15 @@ class Pbx:
         assert done.returncode == 0, f"extctl apply failed:\n{done.stdout}{done.stderr}"
 
     def password(self, username: str) -> str:
-        with sqlite3.connect(self.db) as con:
-            row = con.execute(
-                "select password from subscriber where username = ? and domain = ?",
-                (username, DOMAIN),
-            ).fetchone()
-        assert row is not None, f"no subscriber {username}"
-        return str(row[0])
+        found = self._query(
+            "select password from subscriber where username = :u and domain = :d",
+            u=username, d=DOMAIN,
+        )
+        assert found, f"no subscriber {username}"
+        return found[0]
 
     def location(self, username: str) -> list[str]:
-        with sqlite3.connect(self.db) as con:
-            return [r[0] for r in con.execute(
-                "select contact from location where username = ?", (username,)
-            )]
+        return self._query("select contact from location where username = :u", u=username)
 
     def start(self, trusted: str | None = None) -> None:
         self.port = free_udp_port()
@@ -107,12 +123,14 @@ class Pbx:
             "kamailio", "-DD", "-E", "-f", str(CFG),
             "-P", str(run / "kamailio.pid"), "-Y", str(run), "-w", str(run),
             "-A", f"LISTEN=udp:127.0.0.1:{self.port}", "-A", "WITH_DEBUG",
-            "--substdef", f"!PBX_DBURL!{self.url}!g",
+            "--substdef", f"!PBX_DBURL!{self.kamailio_url}!g",
             "--substdef", f"!PBX_DOMAIN!{DOMAIN}!g",
             "-m", "64", "-M", "8",
         ]
         if trusted is not None:
             args += ["--substdef", f"!PBX_TRUSTED!{trusted}!g"]
+        if self.pg_url is not None:
+            args += ["-A", "WITH_POSTGRES"]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
@@ -147,11 +165,15 @@ def pbx_factory(
     need("kamailio", "sipsak", "sipp")
     made: list[Pbx] = []
 
-    def make(csv: str, trusted: str | None = None) -> Pbx:
-        pbx = Pbx(tmp_path / f"pbx{len(made)}")
+    def make(csv: str, trusted: str | None = None, pg_url: str | None = None) -> Pbx:
+        pbx = Pbx(tmp_path / f"pbx{len(made)}", pg_url)
         pbx.workdir.mkdir()
         made.append(pbx)
         request.node.e2e_pbx = made
+        if pg_url is not None:
+            pbx.apply(csv)
+            pbx.start(trusted)
+            return pbx
         if csv not in applied_dbs:
             first = Pbx(tmp_path_factory.mktemp("applied"))
             first.apply(csv)

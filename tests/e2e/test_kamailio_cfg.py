@@ -4,13 +4,15 @@ a real kamailio, real SIP clients (sipsak, sipp), data written by the apply path
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Pbx, csv_text, row
+from tests.conftest import need
+from tests.e2e.conftest import CFG, Pbx, csv_text, row
 from tests.e2e.sipclients import (
     sipp_answer,
     sipp_call_hold,
@@ -191,3 +193,26 @@ def test_callers_outside_trusted_networks_must_authenticate(
     wrong = sipp_invite_auth(pbx.port, "2102", "2105", "not-the-password-at-all",
                              expect=407, workdir=tmp_path)
     assert wrong.final == 407, wrong.messages
+
+
+def test_postgresql_database(pbx_factory: Factory, pg_db_url: str, tmp_path: Path) -> None:
+    """The same cfg with -A WITH_POSTGRES against a target applied to PostgreSQL."""
+    pbx = pbx_factory(csv_text(*ALL), pg_url=pg_db_url)
+    pid = pbx.pid
+    res = sipsak_register(pbx.port, "2101", pbx.password("2101"))
+    assert res.final == 200, res.messages
+    assert len(pbx.location("2101")) == 1
+    assert sipp_invite(pbx.port, "2102", 486, tmp_path).final == 486
+    assert sipp_invite(pbx.port, "2103", 302, tmp_path).final == 302
+    pbx.apply(csv_text(*ALL[:1], {**DND, "dnd": "false"}, *ALL[2:]))
+    bob = sipp_invite(pbx.port, "2102", 480, tmp_path)
+    assert bob.final == 480, bob.messages
+    assert pbx.alive() and pbx.pid == pid
+
+
+@pytest.mark.parametrize("defines", [[], ["-A", "WITH_POSTGRES"]], ids=["sqlite", "postgres"])
+def test_cfg_passes_kamailios_own_check_with_its_defaults(defines: list[str]) -> None:
+    need("kamailio")
+    done = subprocess.run(["kamailio", "-c", "-f", str(CFG), *defines],
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
