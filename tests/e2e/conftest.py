@@ -4,6 +4,10 @@ kamailio running the reference pbx/kamailio.cfg on 127.0.0.1 (free UDP port).
 The kamailio log goes to a file in the test's temp dir; when a test fails its
 tail is attached to the report. Kamailio is started in the foreground (-DD -E)
 in its own session and stopped by its PID at teardown.
+
+One `extctl apply` takes seconds, so the SQLite database made from a given CSV
+is applied once per session and each test gets its own copy; re-applies inside
+a test (and the PostgreSQL case) run the CLI again.
 """
 
 from __future__ import annotations
