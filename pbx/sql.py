@@ -161,6 +161,8 @@ def transaction(db: Database, eng: Engine, *, write: bool) -> Iterator[Connectio
                     conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": MYSQL_LOCK_NAME})
     except (DBAPIError, SQLAlchemyError) as exc:
         raise translate(db, exc) from None
+    except eng.dialect.loaded_dbapi.Error as exc:  # raised by the raw-cursor bulk paths
+        raise translate(db, exc) from None
 
 
 def translate(db: Database, exc: BaseException) -> TargetError:
@@ -168,7 +170,9 @@ def translate(db: Database, exc: BaseException) -> TargetError:
     if "locked" in text or "lock wait timeout" in text:
         return db.fail("the database is locked by another writer (another apply running?); "
                        "try again later", exc)
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or type(
+        exc
+    ).__name__ in ("OperationalError", "InterfaceError"):
         return db.fail("cannot connect to or use the database; check the URL and that it is "
                        "running", exc)
     return db.fail("database error", exc)
@@ -350,8 +354,8 @@ def new_passwords(rows: pd.DataFrame, state: pd.DataFrame, secrets: Mapping[str,
     import pandas as pd
 
     current = state.set_index("code")["password"] if not state.empty else pd.Series(dtype=object)
-    given = rows["code"].map(dict(secrets))
-    kept = rows["code"].map(current)
+    given = rows["code"].map(dict(secrets)).astype(object)
+    kept = rows["code"].map(current).astype(object)
     out = given.fillna(kept)
     missing = out.isna()
     if missing.any():  # few rows: only creates without a secret

@@ -68,3 +68,29 @@ def request_for(target: Target, desired: pd.DataFrame,
         secrets = {c: f"Sx{c}-k2VqP9wX3nR7tL5y" for c in new}
     return ApplyRequest(plan=plan, rows=desired.set_index("code", drop=False),
                         secrets=dict(secrets), digest_key=KEY)
+
+
+def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, sorted: 'the same content' for rollback tests."""
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with eng.connect() as conn:
+            names = sorted(sa.inspect(conn).get_table_names())
+            return {n: sorted(tuple(r) for r in conn.execute(sa.text(f'SELECT * FROM "{n}"')))
+                    for n in names}
+    finally:
+        eng.dispose()
+
+
+def execute(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with eng.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        eng.dispose()
