@@ -101,7 +101,8 @@ def database(config: TargetConfig) -> Database:
         url = sa.make_url(config.url)
     except ArgumentError:
         raise TargetError(
-            f"target {config.name!r}: {shown!r} is not a database URL "
+            # not echoed: an unparsable URL may be a DSN or a secret pasted by mistake
+            f"target {config.name!r}: its url is not a database URL "
             "(expected sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
         ) from None
     backend, _, driver = url.drivername.partition("+")

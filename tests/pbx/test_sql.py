@@ -1,0 +1,114 @@
+"""URLs, error mapping and the lock: every message is one line without the password."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from extctl.errors import StalePlan, TargetError
+from extctl.policy import TargetConfig
+from pbx import sql
+from pbx.kamailio import KamailioTarget
+from tests.fixtures.postgres import free_port
+from tests.pbx.helpers import frame, request_for, row
+
+SECRET = "hunter2-Very-Secret"
+
+
+def kam(url: str, **options: str) -> KamailioTarget:
+    return KamailioTarget(TargetConfig("pbx", "kamailio", url, options=tuple(options.items())))
+
+
+def assert_clean(err: BaseException) -> None:
+    text = str(err)
+    assert SECRET not in text and "\n" not in text and text
+
+
+def test_mask_url_and_driver_mapping() -> None:
+    url = f"postgresql://extctl:{SECRET}@db.example:5432/pbx"
+    assert sql.mask_url(url) == "postgresql://extctl:***@db.example:5432/pbx"
+    db = sql.database(TargetConfig("p", "kamailio", url))
+    assert db.url.drivername == "postgresql+psycopg"
+    assert SECRET not in db.shown
+    assert sql.database(TargetConfig("s", "kamailio", "sqlite:///x.db")).dialect == "sqlite"
+
+
+@pytest.mark.parametrize("url", [f"oracle://u:{SECRET}@h/db", f"not a url {SECRET}",
+                                 f"ftp://u:{SECRET}@h/x"])
+def test_bad_urls_are_target_errors(url: str) -> None:
+    with pytest.raises(TargetError) as info:
+        kam(url)
+    assert_clean(info.value)
+
+
+def test_unreachable_postgres_is_one_clean_line() -> None:
+    t = kam(f"postgresql://extctl:{SECRET}@127.0.0.1:{free_port()}/pbx")
+    with pytest.raises(TargetError, match="cannot connect") as info:
+        t.read_state()
+    assert_clean(info.value)
+    with pytest.raises(TargetError) as info:
+        t.apply(request_for(t, frame([row("2001")]), state=sql.empty_state()))
+    assert_clean(info.value)
+
+
+def test_wrong_password_and_missing_database(postgres_url: str) -> None:
+    wrong = postgres_url.replace("postgres:", f"postgres:{SECRET}", 1).replace(
+        "@", "x@", 1)
+    assert SECRET in wrong
+    with pytest.raises(TargetError, match="password authentication failed") as info:
+        kam(wrong).read_state()
+    assert_clean(info.value)
+    missing = postgres_url.rsplit("/", 1)[0] + "/no_such_db"
+    with pytest.raises(TargetError, match="no_such_db") as info:
+        kam(missing).read_state()
+    assert_clean(info.value)
+
+
+def test_missing_sqlite_directory(tmp_path: Path) -> None:
+    t = kam(f"sqlite:///{tmp_path}/nope/pbx.sqlite")
+    assert t.read_state().empty
+    with pytest.raises(TargetError, match="does not exist"):
+        t.apply(request_for(t, frame([row("2001")])))
+
+
+def test_failed_first_apply_leaves_no_empty_file(tmp_path: Path) -> None:
+    t = kam(f"sqlite:///{tmp_path}/pbx.sqlite")
+    request = request_for(t, frame([row("2001")]))
+    bad = request_for(t, frame([row("2001"), row("2002", username="2001")]))  # UNIQUE clash
+    with pytest.raises(TargetError):
+        t.apply(bad)
+    assert not (tmp_path / "pbx.sqlite").exists()
+    t.apply(request)
+    assert (tmp_path / "pbx.sqlite").exists()
+
+
+def test_locked_sqlite_waits_then_fails_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "pbx.sqlite"
+    t = kam(f"sqlite:///{path}", busy_timeout="1")
+    t.apply(request_for(t, frame([row("2001")])))
+    request = request_for(t, frame([row("2001", name="Other")]))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(TargetError, match="locked"):
+            t.apply(request)
+        assert t.read_state().loc[0, "name"] == "User 2001"  # readers are not blocked
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    t.apply(request)
+    assert t.read_state().loc[0, "name"] == "Other"
+
+
+def test_stale_check_ignores_nothing(tmp_path: Path) -> None:
+    t = kam(f"sqlite:///{tmp_path}/pbx.sqlite")
+    t.apply(request_for(t, frame([row("2001")])))
+    request = request_for(t, frame([row("2001")]))
+    state = t.read_state()
+    sql.check_fresh(state, request)  # unchanged: passes
+    changed = state.assign(password="rotated-elsewhere")
+    with pytest.raises(StalePlan, match="2001") as info:
+        sql.check_fresh(changed, request)
+    assert "rotated-elsewhere" not in str(info.value)
