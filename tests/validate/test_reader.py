@@ -1,0 +1,92 @@
+"""Reading: file-level problems with their physical lines; both parse paths agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from extctl.policy import Policy
+from tests.helpers import TODAY, csv_bytes, row
+from validate.reader import _exact_path, _read_header, read_table
+from validate.run import validate_bytes
+
+HEADER = b"code,name,remote\n"
+
+
+def findings(data: bytes) -> list[tuple[int | None, str]]:
+    report = validate_bytes(data, "extensions.csv", Policy(), TODAY)
+    return [(f.line, f.rule) for f in report.findings]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", [(1, "file-empty")]),
+        (b"\xef\xbb\xbf  \n", [(1, "file-empty")]),
+        (HEADER + b"2105,Mia,true\n2106,B\xe9a,true\n", [(3, "file-encoding")]),
+        (HEADER + b"2105,Mia,true\n<<<<<<< HEAD\n2106,Bo,true\n=======\n2106,Bob,true\n"
+         b">>>>>>> branch\n", [(3, "file-conflict-marker"), (5, "file-conflict-marker"),
+                               (7, "file-conflict-marker")]),
+        (HEADER + b"2105,Mia,true\n\n2106,Bob,true\n", [(3, "file-blank-line")]),
+        (HEADER + b"2105,Mia,true,extra\n2106,Bob\n2107,Ann,true\n",
+         [(2, "file-field-count"), (3, "file-field-count")]),
+        (b"code,name,remote,colour\n2105,Mia,true,red\n", [(1, "header-unknown-column")]),
+        (b"code,name,remote,name\n2105,Mia,true,Mia\n", [(1, "header-duplicate-column")]),
+        (b"code,remote\n2105,true\n", [(1, "header-missing-column")]),
+        (HEADER + b'2105,"Mia,true\n2106,Bob,true\n', [(2, "file-quoting")]),
+    ],
+    ids=["empty", "bom-only", "not-utf8", "conflict", "blank-line", "field-count",
+         "unknown-col", "dup-col", "missing-col", "open-quote"],
+)
+def test_file_level_problems(data: bytes, expected: list[tuple[int, str]]) -> None:
+    assert findings(data) == expected
+
+
+def test_header_only_is_valid_and_empty() -> None:
+    report = validate_bytes(HEADER, "extensions.csv", Policy(), TODAY)
+    assert report.ok and report.rows == 0 and report.findings == ()
+
+
+def test_trailing_blank_lines_are_fine() -> None:
+    assert findings(HEADER + b"2105,Mia,true\n\n\n") == []
+
+
+def test_unknown_column_suggests_the_right_one() -> None:
+    report = validate_bytes(b"code,name,forward_nr\n", "e.csv", Policy(), TODAY)
+    assert "did you mean 'forward_number'" in report.findings[0].message
+
+
+def test_line_numbers_after_multiline_quoted_fields() -> None:
+    data = csv_bytes(
+        row("2105", notes="line one\nline two\nline three"),
+        row("2106", notes='say "hi"\r\nbye'),
+        row("2107", call_limit="99"),
+    )
+    report = validate_bytes(data, "extensions.csv", Policy(), TODAY)
+    assert [(f.line, f.rule) for f in report.findings] == [(7, "call-limit-range")]
+    assert report.frame is not None
+    assert report.frame["line"].tolist() == [2, 5, 7]
+
+
+def test_bom_and_crlf() -> None:
+    data = b"\xef\xbb\xbf" + csv_bytes(row("2105"), row("2106", call_limit="0")).replace(
+        b"\n", b"\r\n")
+    report = validate_bytes(data, "extensions.csv", Policy(), TODAY)
+    assert [(f.line, f.column, f.rule) for f in report.findings] == [
+        (3, "call_limit", "call-limit-range")]
+    assert report.frame is not None and report.frame["code"].tolist() == ["2105", "2106"]
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+def test_fast_and_exact_paths_agree(crlf: bool) -> None:
+    data = csv_bytes(row("2105", notes="a,b"), row("2106", notes='multi\nline "q"'),
+                     row("2107"))
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    fast, _ = read_table(data)
+    header, _, known = _read_header(data.decode())
+    assert header is not None
+    exact, _ = _exact_path(data.decode(), header, known)
+    assert fast is not None and exact is not None
+    assert fast.frame.astype(str).equals(exact.frame.astype(str))
+    assert np.array_equal(fast.lines, exact.lines)
