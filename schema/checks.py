@@ -8,6 +8,8 @@ values or the few literal rows that need it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from pandera import extensions
@@ -20,10 +22,15 @@ from schema.phone import valid_e164
 _BOOL_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
 
 
-def _register(fn):  # type: ignore[no-untyped-def]
-    return extensions.register_check_method(
+CheckFn = Callable[..., pd.Series]
+
+
+def _register(fn: CheckFn) -> CheckFn:
+    """Register `fn` as pandera check method `pa.Check.<name>(params=...)`."""
+    extensions.register_check_method(
         statistics=["params"], supported_types=[pd.DataFrame], check_type="vectorized"
     )(fn)
+    return fn
 
 
 def truthy(col: pd.Series) -> pd.Series:
@@ -162,13 +169,13 @@ def username_code_clash(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.S
 
 # --- password (literal rows only) ----------------------------------------
 
-def _literal_apply(df: pd.DataFrame, test: object) -> pd.Series:
+def _literal_apply(df: pd.DataFrame, test: Callable[..., bool]) -> pd.Series:
     ok = pd.Series(True, index=df.index)
     lit = literal_mask(df)
     if lit.any():
         rows = df.loc[lit, ["password", "code", "username", "name"]]
-        values = [test(*r) for r in rows.itertuples(index=False, name=None)]  # type: ignore[operator]
-        ok.loc[rows.index] = values
+        values = [test(*r) for r in rows.itertuples(index=False, name=None)]
+        ok.loc[rows.index] = np.asarray(values, dtype=bool)
     return ok
 
 

@@ -7,6 +7,7 @@ stays a pure function of the frame and no rule repeats a 1M-row parse.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ def arrow(col: pd.Series) -> pa.Array:
     return arr.cast(pa.string())
 
 
-def isin(col: pd.Series, values: object) -> pd.Series:
+def isin(col: pd.Series, values: Iterable[str] | pa.Array) -> pd.Series:
     """Series.isin for big value sets (pandas' arrow isin builds Python scalars)."""
     value_set = pa.array(list(values) if not isinstance(values, pa.Array) else values,
                          type=pa.string())
@@ -37,8 +38,8 @@ def isin(col: pd.Series, values: object) -> pd.Series:
 
 def ip_problem(value: str) -> int:
     """Index into IP_PROBLEMS of the first problem of an allowed_ips list."""
-    for item in value.split(";"):
-        item = item.strip()
+    for raw in value.split(";"):
+        item = raw.strip()
         try:
             net = ipaddress.ip_network(item, strict=False)
         except ValueError:
@@ -56,7 +57,8 @@ def _ip_problems(col: pd.Series) -> np.ndarray:
     # Office subnets repeat: parse each distinct list once.
     verdict = np.array([ip_problem(v) if v else 0 for v in uniques.to_pylist()], dtype=np.int8)
     idx = pc.index_in(arr, value_set=uniques).to_numpy(zero_copy_only=False)
-    return verdict[idx.astype(np.int64)]
+    problems: np.ndarray = verdict[idx.astype(np.int64)]
+    return problems
 
 
 def _code_ints(col: pd.Series) -> np.ndarray:

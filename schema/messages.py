@@ -58,11 +58,12 @@ def _others(lines: list[int], me: int) -> str:
 def _team_range(row: Row, ctx: Context) -> str:
     ranges = ctx.policy.team_ranges().get(row["team"], ())
     spans = ", ".join(f"{lo}-{hi}" for lo, hi in ranges)
-    return f"code {row['code']} is outside team {row['team']}'s range {spans}: pick a free code in it"
+    return (f"code {row['code']} is outside team {row['team']}'s range {spans}: "
+            "pick a free code in it")
 
 
 def _prefix(row: Row, ctx: Context) -> str:
-    short = str(ctx.prefixes.get(row["_idx"], ""))
+    short = str(ctx.prefixes.get(int(row["_idx"]), ""))
     return (f"code {row['code']} starts with code {short} (line "
             f"{ctx.line_by_code.get(short, '?')}): with overlap dialling the shorter one "
             "rings first; renumber one of them")
@@ -77,10 +78,11 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         f"{c.policy.code_min_length}-{c.policy.code_max_length}"),
     "code-duplicate": lambda r, c: (
         f"code {r['code']} is also on line "
-        f"{_others(c.first_line_by_code.get(r['code'], []), int(r['line']))}: codes must be unique"),
+        f"{_others(c.first_line_by_code.get(r['code'], []), int(r['line']))}: "
+        "codes must be unique"),
     "code-reserved": lambda r, c: (
         f"code {r['code']} is a reserved/emergency number: pick another code"),
-    "code-prefix": lambda r, c: _prefix(r, c),
+    "code-prefix": _prefix,
     "code-team-range": _team_range,
     "name-format": lambda r, c: (
         "name is required" if not r["name"] else
@@ -91,7 +93,7 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         "username must be 1-40 characters of A-Z a-z 0-9 . _ - (or blank for the code)"),
     "username-duplicate": lambda r, c: (
         f"username {r['username'] or r['code']!r} is also used on line "
-        f"{_others(c.lines_by_username.get((r['username'] or r['code']).lower(), []), int(r['line']))}"
+        f"{_others(c.lines_by_username.get(r['username'].lower(), []), int(r['line']))}"
         " (usernames are unique ignoring case)"),
     "username-code-clash": lambda r, c: (
         f"username {r['username']!r} is the code of line "

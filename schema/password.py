@@ -12,6 +12,7 @@ import math
 import re
 from concurrent.futures import ProcessPoolExecutor
 from contextvars import ContextVar
+from itertools import pairwise
 
 _ALLOWED = re.compile(r"[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
 _TOKEN = re.compile(r"[^\W_]{3,}", re.UNICODE)
@@ -23,7 +24,7 @@ _PARALLEL_FROM = 2000
 def has_run(password: str, length: int = 4) -> bool:
     """True for `length`+ repeated (aaaa) or sequential (abcd, 4321) characters."""
     run_same = run_up = run_down = 1
-    for prev, cur in zip(password, password[1:], strict=False):
+    for prev, cur in pairwise(password):
         delta = ord(cur) - ord(prev)
         run_same = run_same + 1 if delta == 0 else 1
         run_up = run_up + 1 if delta == 1 else 1

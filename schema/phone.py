@@ -12,12 +12,13 @@ libphonenumber's verdict.
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata
 
 _TYPES = (
@@ -45,7 +46,8 @@ def _pattern(country_code: int, length: int) -> str | None:
             desc = getattr(meta, name, None)
             if desc is None or not desc.national_number_pattern:
                 continue
-            lengths = desc.possible_length or meta.general_desc.possible_length or ()
+            general = meta.general_desc
+            lengths = desc.possible_length or (general.possible_length if general else ()) or ()
             if length in lengths:
                 alternatives.append(f"(?:{desc.national_number_pattern})")
     return "^(?:" + "|".join(alternatives) + ")$" if alternatives else None
@@ -82,7 +84,8 @@ def valid_e164(numbers: pd.Series) -> pd.Series:
     cc_width = np.where(cc >= 100, 3, np.where(cc >= 10, 2, 1))
     national_len = digits.str.len().to_numpy(dtype="int64") - cc_width
     groups = pd.DataFrame({"cc": cc, "len": national_len}, index=numbers.index)[known_cc]
-    for (code, length), idx in groups.groupby(["cc", "len"]).groups.items():
+    for key, idx in groups.groupby(["cc", "len"]).groups.items():
+        code, length = cast(tuple[int, int], key)
         pattern = _pattern(int(code), int(length))
         if pattern is None:
             continue

@@ -42,7 +42,7 @@ RULES: Final[dict[str, tuple[str, str]]] = {
     "password-guessable": ("error", "password is guessable (zxcvbn estimate under min_guess_bits)"),
     # other columns
     "call-limit-range": ("error", "call_limit not an integer from 1 to max_call_limit"),
-    "boolean-format": ("error", "a boolean column holds something other than true/false/yes/no/1/0"),
+    "boolean-format": ("error", "a boolean column holds other than true/false/yes/no/1/0"),
     "forward-number-format": ("error", "forward_number not canonical E.164 (+ and digits)"),
     "forward-number-invalid": ("error", "forward_number is not a valid number for its region"),
     "allowed-ips-format": ("error", "allowed_ips entry is not an IP address or network"),

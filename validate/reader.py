@@ -178,10 +178,10 @@ def _record_lines(data: bytes, nrows: int) -> np.ndarray | None:
     inside = (np.searchsorted(quotes, newlines) % 2) == 1
     ends = np.flatnonzero(~inside)  # index (in `newlines`) of each record terminator
     # record k (k=0 header) ends at newline ends[k]; data record k+1 starts one line later.
-    starts = ends[: nrows] + 2
-    if len(starts) < nrows:  # last record without a trailing newline
-        starts = np.append(starts, len(newlines) + 1) if len(starts) == nrows - 1 else None
-    return None if starts is None else starts.astype(np.int64)
+    starts: np.ndarray = ends[:nrows] + 2
+    if len(starts) == nrows - 1:  # last record without a trailing newline
+        starts = np.append(starts, len(newlines) + 1)
+    return starts.astype(np.int64) if len(starts) == nrows else None
 
 
 def _exact_path(

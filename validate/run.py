@@ -16,7 +16,7 @@ from extctl.errors import UsageError
 from extctl.policy import Policy
 from schema.columns import BOOLEAN_COLUMNS, COLUMNS, FALSE_WORDS, MASK, SECRET_COLUMNS, TRUE_WORDS
 from schema.rules import RULES
-from validate.findings import Finding, FileReport
+from validate.findings import FileReport, Finding
 from validate.reader import read_table
 
 _COLUMN_ORDER = {c: i for i, c in enumerate(COLUMNS)}
@@ -87,12 +87,11 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
         return []
     import pandera.pandas as pa
 
-    from schema.messages import Context, message
-    from schema.model import build_schema
-
     from schema import password
     from schema.checks import guess_items
     from schema.derive import add_derived
+    from schema.messages import Context, message
+    from schema.model import build_schema
 
     schema, bound = build_schema(policy, today)
     frame = add_derived(frame)
@@ -118,15 +117,14 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
     cases = cases.drop_duplicates(["check_number", "index"])
     ctx = Context(frame=frame, policy=policy, today=today.isoformat())
     out: list[Finding] = []
+    lines = frame["line"].to_numpy()
     for number, idx in zip(cases["check_number"].astype(int), cases["index"].astype(int),
                            strict=True):
         b = bound[number]
         row = {c: str(frame.at[idx, c]) for c in COLUMNS}
-        row.update(line=str(frame.at[idx, "line"]), _idx=str(idx), _column=b.column)
+        row.update(line=str(lines[idx]), _idx=str(idx), _column=b.column)
         value = MASK if b.column in SECRET_COLUMNS else row[b.column]
-        ctx_row = dict(row)
-        ctx_row["_idx"] = idx  # type: ignore[assignment]
-        out.append(Finding(line=int(frame.at[idx, "line"]), column=b.column, rule=b.rule,
-                           severity=b.severity, message=message(b.rule, ctx_row, ctx),
+        out.append(Finding(line=int(lines[idx]), column=b.column, rule=b.rule,
+                           severity=b.severity, message=message(b.rule, row, ctx),
                            value=value))
     return out
