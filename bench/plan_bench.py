@@ -21,7 +21,7 @@ import pandas as pd
 from extctl.policy import Safety
 from pbx.base import STATE_COLUMNS
 from plan.diff import make_plan
-from schema.columns import COLUMNS
+from schema.columns import COLUMNS, DEFAULTS
 
 KEY = "0123456789abcdef"
 
@@ -75,13 +75,16 @@ def naive(desired: pd.DataFrame, current: pd.DataFrame) -> int:
     """The obvious per-row Python diff, for comparison."""
     want = {r["code"]: r for r in desired.to_dict("records")}
     have = {r["code"]: r for r in current.to_dict("records")}
+    compared = [c for c in COLUMNS if c not in ("code", "password")]
     changes = 0
     for code, row in want.items():
         old = have.get(code)
         if old is None:
             changes += 1
             continue
-        if any(row[c] != old[c] for c in COLUMNS if c not in ("password", "username")):
+        new = {c: row[c] or DEFAULTS.get(c, "") for c in compared}
+        new["username"] = row["username"] or code
+        if any(new[c] != (old[c] or DEFAULTS.get(c, "")) for c in compared):
             changes += 1
     changes += sum(1 for code in have if code not in want)
     return changes

@@ -8,6 +8,7 @@ only loops over the rows that actually change, to build their `Change`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
@@ -299,9 +300,39 @@ def make_plan(
 
     `digest_key` (16 ASCII characters) keys the per-code state digests a saved
     plan carries for stale detection; "" skips them (a `--base` plan)."""
-    import numpy as np
+    from concurrent.futures import ThreadPoolExecutor
 
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The digests need only `current`: hash it while the diff runs. Both
+        # sides spend most of their time in Arrow/pandas C code that releases
+        # the GIL, so on 2+ cores this hides most of the digest cost.
+        digesting = pool.submit(_digests, current, digest_key)
+        plan = _diff(desired, current, target_name=target_name, supported=supported,
+                     unsupported_mode=unsupported_mode, safety=safety, check_rows=check_rows)
+        fp, digests = digesting.result()
+    return replace(plan, fingerprint=fp, digest_key=digest_key, state_digests=digests)
+
+
+def _digests(current: pd.DataFrame, key: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     from pbx.base import fingerprint, state_digests
+
+    if not key:
+        return "", ()
+    series = state_digests(current, key)
+    return fingerprint(series), tuple(zip(series.index.tolist(), series.tolist(), strict=True))
+
+
+def _diff(
+    desired: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    target_name: str,
+    supported: frozenset[str],
+    unsupported_mode: Literal["error", "warn"],
+    safety: SafetyPolicy,
+    check_rows: CheckRows | None,
+) -> Plan:
+    import numpy as np
 
     raw = _strings(desired, COLUMNS)
     want = normalise_desired(desired)
@@ -342,19 +373,10 @@ def make_plan(
         rows = want.set_index("code", drop=False).loc[written]
         _check_rows(check_rows, rows.reset_index(drop=True), target_name)
 
-    digests: tuple[tuple[str, str], ...] = ()
-    fp = ""
-    if digest_key:
-        series = state_digests(current, digest_key)
-        fp = fingerprint(series)
-        digests = tuple(zip(series.index.tolist(), series.tolist(), strict=True))
     return Plan(
         target=target_name,
         changes=tuple(changes),
         safety=_safety(touched, int(managed.sum()), safety),
         unmanaged=tuple(sorted(unmanaged, key=_sort_key)),
         warnings=tuple(warnings),
-        fingerprint=fp,
-        digest_key=digest_key,
-        state_digests=digests,
     )

@@ -218,3 +218,34 @@ def test_non_numeric_codes_on_the_pbx_still_align() -> None:
                  {"code": "fax-01", "name": "Fax", "managed": "false"})
     p = plan(want, have)
     assert p.empty and p.unmanaged == ("fax-01",)
+
+
+def _bench():  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "plan_bench.py"
+    spec = importlib.util.spec_from_file_location("plan_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_change_replan_of_100k_within_budget() -> None:
+    import time
+
+    bench = _bench()
+    want, have = bench.frames(100_000, 0.0)
+    start = time.perf_counter()
+    p = plan(want, have)
+    assert time.perf_counter() - start < 3.0
+    assert p.empty and len(p.state_digests) == 100_000
+
+
+def test_one_percent_changed_matches_the_naive_diff() -> None:
+    bench = _bench()
+    want, have = bench.frames(30_000, 0.01)
+    p = plan(want, have, safety=Safety(max_change_fraction=1.0))
+    assert len(p.changes) == bench.naive(want, have) == 300
+    assert p.counts() == {"create": 100, "update": 100, "delete": 100, "disable": 0, "enable": 0}
