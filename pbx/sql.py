@@ -143,6 +143,9 @@ def transaction(db: Database, eng: Engine, *, write: bool) -> Iterator[Connectio
     try:
         with eng.connect() as conn:
             if db.dialect == "sqlite":
+                # a bigger page cache (256 MB cap, only used as needed) keeps the index
+                # b-trees of a 10^5-row apply in memory until COMMIT
+                conn.exec_driver_sql("PRAGMA cache_size = -262144")
                 conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 if write and db.dialect == "postgresql":
