@@ -12,24 +12,25 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from pandera import extensions
+import pyarrow.compute as pc
 
 from schema import password as pw
 from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRANSPORTS, TRUE_WORDS
-from schema.derive import IP_PROBLEMS, arrow, isin
+from schema.derive import IP_PROBLEMS, arrow, isin, matches, searches
 from schema.phone import valid_e164
 
 _BOOL_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
 
 
 CheckFn = Callable[..., pd.Series]
+# rule id -> vectorised check over the whole frame, True where a row passes.
+# An explicit registry rather than pandera's register_check_method, which
+# imports pandera's hypothesis strategies (half a second on every hook run).
+REGISTRY: dict[str, CheckFn] = {}
 
 
 def _register(fn: CheckFn) -> CheckFn:
-    """Register `fn` as pandera check method `pa.Check.<name>(params=...)`."""
-    extensions.register_check_method(
-        statistics=["params"], supported_types=[pd.DataFrame], check_type="vectorized"
-    )(fn)
+    REGISTRY[fn.__name__.replace("_", "-")] = fn
     return fn
 
 
@@ -49,7 +50,7 @@ def literal_mask(df: pd.DataFrame) -> pd.Series:
 
 @_register
 def code_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return df["code"].str.fullmatch(r"[1-9][0-9]*").fillna(False).astype(bool)
+    return matches(df["code"], r"[1-9][0-9]*")
 
 
 @_register
@@ -120,16 +121,21 @@ def code_team_range(
 
 @_register
 def name_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    # One RE2 pass: 1-64 characters, no control characters, no edge whitespace.
-    edge = r"[^\x00-\x1f\x7f\s]"
-    return df["name"].str.fullmatch(
-        rf"{edge}(?:[^\x00-\x1f\x7f]{{0,62}}{edge})?"
-    ).fillna(False).astype(bool)
+    n = df["name"]
+    length = n.str.len().fillna(0)
+    names = arrow(n)
+    edge_space = pc.not_equal(pc.utf8_trim_whitespace(names), names)  # Unicode-aware
+    bad = (
+        (length < 1) | (length > 64)
+        | searches(n, r"[\x00-\x1f\x7f]")
+        | edge_space.to_numpy(zero_copy_only=False)
+    )
+    return ~bad.astype(bool)
 
 
 @_register
 def name_formula(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return ~df["name"].str.match(r"[=+\-@]").fillna(False).astype(bool)
+    return ~searches(df["name"], r"^[=+\-@]")
 
 
 # --- username -------------------------------------------------------------
@@ -137,7 +143,7 @@ def name_formula(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
 @_register
 def username_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     u = df["username"]
-    return (_blank(u) | u.str.fullmatch(r"[A-Za-z0-9._-]{1,40}").fillna(False)).astype(bool)
+    return (_blank(u) | matches(u, r"[A-Za-z0-9._-]{1,40}")).astype(bool)
 
 
 def effective_username(df: pd.DataFrame) -> pd.Series:
@@ -158,26 +164,18 @@ def username_duplicate(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Se
 
 @_register
 def username_code_clash(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    named = ~_blank(df["username"])
+    # Codes are digits, so only an all-digit username can be another row's code.
+    u = df["username"]
+    digits = matches(u, r"[1-9][0-9]{0,17}")
     ok = pd.Series(True, index=df.index)
-    if named.any():
-        u = df.loc[named, "username"].str.lower()
-        clash = isin(u, arrow(df["code"])) & (u != df.loc[named, "code"])
-        ok.loc[named] = ~clash.to_numpy(dtype=bool)
+    if digits.any():
+        as_int = pd.Series(u[digits].astype("int64").to_numpy())
+        clash = as_int.isin(df["_code_int"].to_numpy()).to_numpy(dtype=bool)
+        ok.loc[digits] = ~(clash & (u[digits] != df.loc[digits, "code"]).to_numpy(dtype=bool))
     return ok
 
 
 # --- password (literal rows only) ----------------------------------------
-
-def _literal_apply(df: pd.DataFrame, test: Callable[..., bool]) -> pd.Series:
-    ok = pd.Series(True, index=df.index)
-    lit = literal_mask(df)
-    if lit.any():
-        rows = df.loc[lit, ["password", "code", "username", "name"]]
-        values = [test(*r) for r in rows.itertuples(index=False, name=None)]
-        ok.loc[rows.index] = np.asarray(values, dtype=bool)
-    return ok
-
 
 @_register
 def password_length(df: pd.DataFrame, *, params: tuple[int]) -> pd.Series:
@@ -187,17 +185,17 @@ def password_length(df: pd.DataFrame, *, params: tuple[int]) -> pd.Series:
 
 @_register
 def password_charset(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return _literal_apply(df, lambda p, *_: pw.charset_ok(p))
+    return df["_pw_charset"].astype(bool)
 
 
 @_register
 def password_personal(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return _literal_apply(df, lambda p, c, u, n: not pw.personal_hits(p, c, u, n))
+    return df["_pw_personal"].astype(bool)
 
 
 @_register
 def password_sequence(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return _literal_apply(df, lambda p, *_: not pw.has_run(p))
+    return df["_pw_sequence"].astype(bool)
 
 
 def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
@@ -244,13 +242,13 @@ def boolean_format(df: pd.DataFrame, *, params: tuple[str]) -> pd.Series:
 @_register
 def forward_number_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     f = df["forward_number"]
-    return (_blank(f) | f.str.fullmatch(r"\+[1-9][0-9]{1,14}").fillna(False)).astype(bool)
+    return (_blank(f) | matches(f, r"\+[1-9][0-9]{1,14}")).astype(bool)
 
 
 @_register
 def forward_number_invalid(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     f = df["forward_number"]
-    canonical = f.str.fullmatch(r"\+[1-9][0-9]{1,14}").fillna(False).astype(bool)
+    canonical = matches(f, r"\+[1-9][0-9]{1,14}")
     ok = pd.Series(True, index=df.index)
     if canonical.any():
         ok.loc[canonical] = valid_e164(f[canonical]).to_numpy()
@@ -284,7 +282,7 @@ def allowed_ips_required(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.
 @_register
 def team_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     t = df["team"]
-    return (_blank(t) | t.str.fullmatch(r"[a-z0-9-]+").fillna(False)).astype(bool)
+    return (_blank(t) | matches(t, r"[a-z0-9-]+")).astype(bool)
 
 
 _EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
@@ -293,7 +291,7 @@ _EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 @_register
 def owner_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     o = df["owner"]
-    return (_blank(o) | o.str.fullmatch(_EMAIL).fillna(False)).astype(bool)
+    return (_blank(o) | matches(o, _EMAIL)).astype(bool)
 
 
 @_register

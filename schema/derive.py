@@ -28,6 +28,21 @@ def arrow(col: pd.Series) -> pa.Array:
     return arr.cast(pa.string())
 
 
+def matches(col: pd.Series, pattern: str) -> pd.Series:
+    """Whole-value regex match, straight to RE2.
+
+    pandas falls back to Python's re for anchored patterns on Arrow strings
+    (1.2 s instead of 0.08 s a column at 1M rows).
+    """
+    hit = pc.match_substring_regex(arrow(col), f"^(?:{pattern})$")
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)
+
+
+def searches(col: pd.Series, pattern: str) -> pd.Series:
+    hit = pc.match_substring_regex(arrow(col), pattern)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)
+
+
 def isin(col: pd.Series, values: Iterable[str] | pa.Array) -> pd.Series:
     """Series.isin for big value sets (pandas' arrow isin builds Python scalars)."""
     value_set = pa.array(list(values) if not isinstance(values, pa.Array) else values,
@@ -72,14 +87,34 @@ def _code_ints(col: pd.Series) -> np.ndarray:
     return out
 
 
+def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.ndarray]:
+    """Charset, personal and sequence verdicts, in one Python pass over the
+    literal rows only (1% of a real file; `auto` rows cost nothing)."""
+    from schema import password as pw
+
+    flags = {k: np.ones(len(frame), dtype=bool)
+             for k in ("_pw_charset", "_pw_personal", "_pw_sequence")}
+    rows = np.flatnonzero(literal)
+    if len(rows):
+        sub = frame.iloc[rows][["password", "code", "username", "name"]]
+        for i, (p, c, u, n) in zip(rows, sub.itertuples(index=False, name=None), strict=True):
+            flags["_pw_charset"][i] = pw.charset_ok(p)
+            flags["_pw_personal"][i] = not pw.personal_hits(p, c, u, n)
+            flags["_pw_sequence"][i] = not pw.has_run(p)
+    return flags
+
+
 def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["_code_int"] = _code_ints(frame["code"])
     out["_code_len"] = frame["code"].str.len().fillna(0).astype("int64").to_numpy()
     pw = frame["password"]
-    out["_literal"] = ~((pw == "") | (pw.str.lower() == AUTO_PASSWORD)).astype(bool).to_numpy()
+    literal = ~((pw == "") | (pw.str.lower() == AUTO_PASSWORD)).astype(bool).to_numpy()
+    out["_literal"] = literal
+    for name, values in _password_flags(frame, literal).items():
+        out[name] = values
     out["_ip_problem"] = _ip_problems(frame["allowed_ips"])
     d = frame["password_rotated"]
-    shaped = d.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False).astype(bool)
+    shaped = matches(d, r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
     out["_rotated"] = pd.to_datetime(d.where(shaped, None), format="%Y-%m-%d", errors="coerce")
     return out

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 import pandera.pandas as pa
 
-import schema.checks  # noqa: F401  (registers the check methods)
 from extctl.policy import Policy
+from schema.checks import REGISTRY
 from schema.columns import BOOLEAN_COLUMNS
 from schema.rules import RULES
 
@@ -70,7 +71,7 @@ def build_schema(policy: Policy, today: dt.date) -> tuple[pa.DataFrameSchema, li
         severity = policy.severity_of(rule, RULES[rule][0])
         if severity == "off":
             continue
-        method = getattr(pa.Check, rule.replace("-", "_"))
-        checks.append(method(params=params))
+        fn = REGISTRY[rule]
+        checks.append(pa.Check(partial(fn, params=params), name=rule))
         bound.append(BoundCheck(rule, column, severity))
     return pa.DataFrameSchema(checks=checks, name="extensions.csv"), bound

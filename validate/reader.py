@@ -21,8 +21,8 @@ from schema.columns import COLUMNS, REQUIRED
 from validate.findings import Finding
 
 _CONFLICT = re.compile(rb"^(<{7}|={7}|>{7})(?: |\r?$)", re.MULTILINE)
-_BLANK_INSIDE = re.compile(rb"\n[ \t]*\r?\n(?=[^\r\n])")
 _BOM = b"\xef\xbb\xbf"
+_ONLY_SPACE = re.compile(rb"[ \t\r\n]*")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def read_table(data: bytes) -> tuple[Table | None, list[Finding]]:
     """Parse the bytes. Returns the table (None when unusable) and file-level findings."""
     if data.startswith(_BOM):
         data = data[len(_BOM):]
-    if not data.strip():
+    if _ONLY_SPACE.fullmatch(data):  # stops at the first other byte: no 100 MB copy
         return None, [_finding(1, "file-empty",
                                "the file is empty: it needs at least the header row "
                                f"({','.join(COLUMNS[:2])},...)")]
@@ -80,9 +80,13 @@ def _maybe_conflict(data: bytes) -> bool:
 
 
 def _looks_simple(data: bytes) -> bool:
-    # Blank lines, quotes that may hide newlines or odd quoting need the exact path.
-    if _BLANK_INSIDE.search(data):
-        return False
+    # Blank lines (pyarrow would skip them silently) and odd quoting need the
+    # exact path. Whitespace-only lines need no look here: pyarrow reports them
+    # as rows with the wrong field count, which also sends us to the exact path.
+    for blank in (b"\n\n", b"\n\r\n"):
+        at = data.find(blank)
+        if at >= 0 and not _ONLY_SPACE.fullmatch(data, at):  # trailing blank lines are fine
+            return False
     return data.count(b'"') % 2 == 0
 
 
@@ -156,11 +160,11 @@ def _fast_path(data: bytes, header: tuple[str, ...], known: list[int]) -> Table 
         return None
     if bad:
         return None
-    frame = arrow.select([names[i] for i in known]).to_pandas(
-        types_mapper=lambda t: pd.ArrowDtype(t) if t == pa.string() else None
-    )
-    frame.columns = [header[i] for i in known]
-    frame = frame.astype("string[pyarrow]")
+    dtype = pd.StringDtype("pyarrow")
+    frame = pd.DataFrame({
+        header[i]: pd.Series(pd.arrays.ArrowStringArray(arrow.column(names[i])), dtype=dtype)
+        for i in known
+    })
     lines = _record_lines(data, len(frame))
     if lines is None:
         return None
