@@ -103,7 +103,7 @@ def test_second_call_past_the_call_limit_is_busy(pbx: Pbx, tmp_path: Path) -> No
                            expect=200, workdir=tmp_path,
                             contact_port=phone.port)
         assert reg.final == 200, reg.messages
-        first = sipp_call_hold(pbx.port, "2106", 3000, tmp_path)
+        first = sipp_call_hold(pbx.port, "2106", 5000, tmp_path)
         try:
             assert wait_until(lambda: phone.saw("ACK sip:"), 8), "first call not established"
             second = sipp_invite(pbx.port, "2106", 486, tmp_path)
@@ -156,11 +156,11 @@ def test_reapplied_changes_take_effect_without_restart(pbx: Pbx, tmp_path: Path)
 
 
 def test_reads_during_a_write_are_retried_then_503(pbx: Pbx, tmp_path: Path) -> None:
-    """db_sqlite has no busy timeout: the cfg retries a locked read for ~0.5 s."""
+    """db_sqlite has no busy timeout: the cfg retries a locked read for ~0.7 s."""
     writer = sqlite3.connect(pbx.db, isolation_level=None, check_same_thread=False)
     try:
         writer.execute("BEGIN EXCLUSIVE")  # as an apply's commit does, briefly
-        release = threading.Timer(0.2, writer.execute, ("COMMIT",))
+        release = threading.Timer(0.1, writer.execute, ("COMMIT",))
         release.start()
         res = sipp_invite(pbx.port, "2102", 486, tmp_path)
         release.join()
