@@ -19,6 +19,8 @@ _TAIL_RESERVE = 400  # room kept for the closing lines and the "and N more" row
 
 
 def cell(text: str) -> str:
+    # "->" reads better as an arrow than as the escaped "-&gt;".
+    text = text.replace(" -> ", " → ")
     escaped = html.escape(text, quote=False).replace("|", "\\|").replace("@", "&#64;")
     return escaped.replace("\r", " ").replace("\n", " ").replace("`", "&#96;")
 
