@@ -200,7 +200,10 @@ def password_sequence(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Ser
 
 def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
     """Literal passwords the estimator judges: the others already failed on length."""
-    return (df["_literal"] & (df["password"].str.len() >= min_len)).astype(bool)
+    # From the raw columns, so the estimator can start before anything is derived.
+    pw = df["password"]
+    literal = ~((pw == "") | (pw.str.lower() == "auto")).astype(bool)
+    return (literal & (pw.str.len() >= min_len)).astype(bool)
 
 
 def guess_items(df: pd.DataFrame, min_len: int) -> list[tuple[str, list[str]]]:

@@ -93,20 +93,20 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
     from schema.messages import Context, message
     from schema.model import build_schema
 
-    schema, bound = build_schema(policy, today)
-    frame = add_derived(frame)
-    # Start the password estimator now so it runs beside the other checks.
+    # Start the password estimator first, so it runs beside everything else.
     guessing = policy.severity_of("password-guessable", "error") != "off"
     token = password.PENDING.set(
         password.Estimates(guess_items(frame, policy.min_length)) if guessing else None
     )
+    schema, bound = build_schema(policy, today)
     try:
+        frame = add_derived(frame)
         schema.validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     finally:
-        password.PENDING.reset(token)
+        password.PENDING.reset(token)  # (a started pool is joined by the check)
     broken = cases[cases["index"].isna()]
     if len(broken):
         # A check raised instead of answering: a bug in extctl, never a finding
