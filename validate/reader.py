@@ -50,13 +50,6 @@ def read_table(data: bytes) -> tuple[Table | None, list[Finding]]:
         return None, [_finding(1, "file-empty",
                                "the file is empty: it needs at least the header row "
                                f"({','.join(COLUMNS[:2])},...)")]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = _line_of(data, exc.start)
-        return None, [_finding(line, "file-encoding",
-                               f"byte 0x{data[exc.start]:02x} is not UTF-8: "
-                               "save the file as UTF-8")]
     conflicts = [
         _finding(_line_of(data, m.start()), "file-conflict-marker",
                  "Git conflict marker: resolve the merge conflict and remove the marker lines")
@@ -64,19 +57,31 @@ def read_table(data: bytes) -> tuple[Table | None, list[Finding]]:
     ]
     if conflicts:
         return None, conflicts
-    header, header_findings, known = _read_header(text)
-    if header is None:
-        return None, header_findings
-    fast = _fast_path(data, header, known) if _looks_simple(data) else None
+    # The header is one short line; the full decode (a UTF-8 check of the
+    # whole file) is left to pyarrow on the fast path, which validates too.
+    header, header_findings, known = _read_header(data[:65536].decode("utf-8", "replace"))
+    fast = (
+        _fast_path(data, header, known) if header is not None and _looks_simple(data) else None
+    )
     if fast is not None:
         return fast, header_findings
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_of(data, exc.start)
+        return None, [_finding(line, "file-encoding",
+                               f"byte 0x{data[exc.start]:02x} is not UTF-8: "
+                               "save the file as UTF-8")]
+    if header is None:
+        return None, header_findings
     table, findings = _exact_path(text, header, known)
     return table, header_findings + findings
 
 
 def _maybe_conflict(data: bytes) -> bool:
-    # memchr-speed pre-check; the anchored regex is slow on 100 MB.
-    return b"<<<<<<<" in data or b"=======" in data or b">>>>>>>" in data
+    # memchr-speed pre-check (every conflict has all three markers, so one
+    # search will do); the anchored regex is slow on 100 MB.
+    return b"<<<<<<<" in data
 
 
 def _looks_simple(data: bytes) -> bool:
@@ -87,12 +92,11 @@ def _looks_simple(data: bytes) -> bool:
         at = data.find(blank)
         if at >= 0 and not _ONLY_SPACE.fullmatch(data, at):  # trailing blank lines are fine
             return False
-    return data.count(b'"') % 2 == 0
+    return True
 
 
 def _read_header(text: str) -> tuple[tuple[str, ...] | None, list[Finding], list[int]]:
-    # The header is one short line; don't hand the whole file to StringIO.
-    reader = csv.reader(io.StringIO(text[:65536], newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as exc:
@@ -145,12 +149,17 @@ def _fast_path(data: bytes, header: tuple[str, ...], known: list[int]) -> Table 
         return "skip"
 
     names = [f"f{i}" for i in range(len(header))]
+    balanced, starts = _record_starts(data)
+    if not balanced:
+        return None  # an unclosed quote: the exact path says where
     try:
         arrow = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True,
+                                           block_size=1 << 20),
+            # Quoted newlines make pyarrow's chunking much slower: only when present.
+            parse_options=pacsv.ParseOptions(newlines_in_values=starts is not None,
+                                             ignore_empty_lines=True,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -165,26 +174,37 @@ def _fast_path(data: bytes, header: tuple[str, ...], known: list[int]) -> Table 
         header[i]: pd.Series(pd.arrays.ArrowStringArray(arrow.column(names[i])), dtype=dtype)
         for i in known
     })
-    lines = _record_lines(data, len(frame))
+    lines = _record_lines(starts, len(frame))
     if lines is None:
         return None
     frame.index = pd.RangeIndex(len(frame))
     return Table(header=header, frame=frame, lines=lines)
 
 
-def _record_lines(data: bytes, nrows: int) -> np.ndarray | None:
-    """Physical start line of each data record, newlines inside quotes skipped."""
+def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
+    """Whether quotes balance, and the index (among all newlines) of each record
+    terminator, or None when no newline sits inside quotes (records = lines)."""
     if b'"' not in data:
-        return np.arange(2, nrows + 2, dtype=np.int64)
+        return True, None
     buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
     quotes = np.flatnonzero(buf == 34)
+    if len(quotes) % 2:
+        return False, None
+    newlines = np.flatnonzero(buf == 10)
     inside = (np.searchsorted(quotes, newlines) % 2) == 1
-    ends = np.flatnonzero(~inside)  # index (in `newlines`) of each record terminator
-    # record k (k=0 header) ends at newline ends[k]; data record k+1 starts one line later.
+    if not inside.any():
+        return True, None
+    ends: np.ndarray = np.flatnonzero(~inside)
+    # a last record without its newline ends at EOF, one line after the last newline
+    return True, np.append(ends, len(newlines))
+
+
+def _record_lines(ends: np.ndarray | None, nrows: int) -> np.ndarray | None:
+    """Physical start line of each data record (1 = header)."""
+    if ends is None:
+        return np.arange(2, nrows + 2, dtype=np.int64)
+    # record k (k=0 header) ends at newline ends[k]; data record k+1 starts a line later.
     starts: np.ndarray = ends[:nrows] + 2
-    if len(starts) == nrows - 1:  # last record without a trailing newline
-        starts = np.append(starts, len(newlines) + 1)
     return starts.astype(np.int64) if len(starts) == nrows else None
 
 
