@@ -206,12 +206,8 @@ def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
     return (literal & (pw.str.len() >= min_len)).astype(bool)
 
 
-def guess_items(df: pd.DataFrame, min_len: int) -> list[tuple[str, list[str]]]:
-    rows = df.loc[guess_candidates(df, min_len), ["password", "code", "username", "name"]]
-    return [
-        (p, [x for x in (c, u, *n.split()) if x])
-        for p, c, u, n in rows.itertuples(index=False, name=None)
-    ]
+def guess_items(df: pd.DataFrame, min_len: int) -> list[str]:
+    return [str(p) for p in df.loc[guess_candidates(df, min_len), "password"]]
 
 
 @_register

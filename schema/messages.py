@@ -107,7 +107,8 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         "(or write auto)"),
     "password-personal": lambda r, c: (
         "password contains the row's " + " and ".join(sorted({
-            "code" if h == r["code"].lower() else "username" if h == r["username"].lower()
+            "code" if h.lower() == r["code"].lower()
+            else "username" if h.lower() == r["username"].lower()
             else "name" for h in pw.personal_hits(r["password"], r["code"], r["username"],
                                                   r["name"])})) +
         ": use an unrelated random secret (or auto)"),

@@ -50,12 +50,13 @@ def test_auto_and_blank_cost_nothing() -> None:
 def test_helpers() -> None:
     assert has_run("xx4321yy") and has_run("aaaa") and has_run("abcd")
     assert not has_run("abd1aab2")
-    assert personal_hits("MiaLopez2024!!ab", "2300", "", "Mia Lopez") == ["mia", "lopez"]
+    assert personal_hits("MiaLopez2024!!ab", "2300", "", "Mia Lopez") == ["Mia", "Lopez"]
+    assert personal_hits("xM1aL0pez#2024Qz", "2300", "", "Mia Lopez") == ["Mia", "Lopez"]
     assert personal_hits("tQ7#vZ2m!Lp9Rx4k", "2300", "x", "Al") == []
 
 
 def test_parallel_estimates_match_serial() -> None:
-    items = [(f"tQ7#vZ2m!Lp9Rx{i:04d}", ["2300"]) for i in range(2100)]
+    items = [f"tQ7#vZ2m!Lp9Rx{i:04d}" for i in range(2100)]
     from schema.password import _estimate_many
 
     assert estimate_bits(items) == _estimate_many(items)
