@@ -21,8 +21,21 @@ _LOG2_10 = math.log2(10)
 _PARALLEL_FROM = 2000
 
 
+def _runs_regex(length: int) -> re.Pattern[str]:
+    # Every run of `length` consecutive code points over printable ASCII, both
+    # ways, plus any character repeated: one C-speed scan per password.
+    ups = ["".join(chr(c + i) for i in range(length)) for c in range(0x21, 0x7F - length + 1)]
+    alternatives = [re.escape(s) for s in ups] + [re.escape(s[::-1]) for s in ups]
+    return re.compile(r"(.)\1{%d}|" % (length - 1) + "|".join(alternatives), re.DOTALL)
+
+
+_RUN4 = _runs_regex(4)
+
+
 def has_run(password: str, length: int = 4) -> bool:
     """True for `length`+ repeated (aaaa) or sequential (abcd, 4321) characters."""
+    if length == 4 and password.isascii():
+        return _RUN4.search(password) is not None
     run_same = run_up = run_down = 1
     for prev, cur in pairwise(password):
         delta = ord(cur) - ord(prev)
