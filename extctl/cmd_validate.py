@@ -24,12 +24,16 @@ def validate_command(
     files: tuple[str, ...], fmt: str, policy_path: str, today: dt.datetime | None
 ) -> None:
     """Validate FILES (default: extensions.csv). Exit 1 when any has errors."""
-    from validate.reporters import render
-    from validate.run import validate_path
+    from validate.parse import Prefetch
 
     policy = get_policy(policy_path)
+    # Reading and parsing run in threads while pandas and pandera import.
+    jobs = [Prefetch(f) for f in (files or (DEFAULT_FILE,))]
+    from validate.reporters import render
+    from validate.run import validate_prefetched
+
     day = resolve_today(today)
-    reports = [validate_path(f, policy, day) for f in (files or (DEFAULT_FILE,))]
+    reports = [validate_prefetched(job, policy, day) for job in jobs]
     click.echo(render(reports, fmt), nl=False)
     if any(r.errors for r in reports):
         sys.exit(1)

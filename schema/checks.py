@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from schema import password as pw
 from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRANSPORTS, TRUE_WORDS
 from schema.derive import IP_PROBLEMS, arrow, isin, matches, searches
+from schema.offload import CURRENT
 from schema.phone import valid_e164
 
 _BOOL_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
@@ -125,7 +126,7 @@ def name_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     length = n.str.len().fillna(0)
     names = arrow(n)
     edge_space = pc.not_equal(pc.utf8_trim_whitespace(names), names)  # Unicode-aware
-    bad = (
+    bad: pd.Series = (
         (length < 1) | (length > 64)
         | searches(n, r"[\x00-\x1f\x7f]")
         | edge_space.to_numpy(zero_copy_only=False)
@@ -217,8 +218,8 @@ def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Ser
     mask = guess_candidates(df, min_len)
     if not mask.any():
         return ok
-    pending = pw.PENDING.get()
-    bits = pending.result() if pending is not None else pw.estimate_bits(guess_items(df, min_len))
+    offload = CURRENT.get()
+    bits = offload.guess_bits() if offload else pw.estimate_bits(guess_items(df, min_len))
     ok.loc[mask] = np.asarray(bits) >= min_bits
     return ok
 
@@ -246,12 +247,23 @@ def forward_number_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd
 
 @_register
 def forward_number_invalid(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    f = df["forward_number"]
-    canonical = matches(f, r"\+[1-9][0-9]{1,14}")
+    canonical = canonical_forward(df)
     ok = pd.Series(True, index=df.index)
     if canonical.any():
-        ok.loc[canonical] = valid_e164(f[canonical]).to_numpy()
+        offload = CURRENT.get()
+        ok.loc[canonical] = (
+            offload.phone_valid() if offload else valid_e164(df["forward_number"][canonical])
+        )
     return ok
+
+
+def canonical_forward(df: pd.DataFrame) -> pd.Series:
+    return matches(df["forward_number"], r"\+[1-9][0-9]{1,14}")
+
+
+def forward_items(df: pd.DataFrame) -> pd.Series:
+    """The numbers forward-number-invalid judges, in row order."""
+    return df["forward_number"][canonical_forward(df)]
 
 
 def _ip_rule(df: pd.DataFrame, rule: str) -> pd.Series:

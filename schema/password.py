@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import math
 import re
-from concurrent.futures import ProcessPoolExecutor
-from contextvars import ContextVar
 from itertools import pairwise
 
 _ALLOWED = re.compile(r"[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
 _TOKEN = re.compile(r"[^\W_]{3,}", re.UNICODE)
 _LOG2_10 = math.log2(10)
-# Below this many estimates a second process costs more than it saves.
-_PARALLEL_FROM = 2000
 
 
 def _runs_regex(length: int) -> re.Pattern[str]:
@@ -26,7 +22,8 @@ def _runs_regex(length: int) -> re.Pattern[str]:
     # ways, plus any character repeated: one C-speed scan per password.
     ups = ["".join(chr(c + i) for i in range(length)) for c in range(0x21, 0x7F - length + 1)]
     alternatives = [re.escape(s) for s in ups] + [re.escape(s[::-1]) for s in ups]
-    return re.compile(r"(.)\1{%d}|" % (length - 1) + "|".join(alternatives), re.DOTALL)
+    repeat = r"(.)\1{" + str(length - 1) + "}"
+    return re.compile(repeat + "|" + "|".join(alternatives), re.DOTALL)
 
 
 _RUN4 = _runs_regex(4)
@@ -66,49 +63,11 @@ def charset_ok(password: str) -> bool:
     return _ALLOWED.fullmatch(password) is not None
 
 
-def _estimate_many(items: list[str]) -> list[float]:
+def estimate_many(items: list[str]) -> list[float]:
     from zxcvbn_rs_py import zxcvbn
 
     return [float(zxcvbn(pw, []).guesses_log10) * _LOG2_10 for pw in items]
 
 
-class Estimates:
-    """Guess entropy for a batch of literal passwords, started early.
-
-    The estimator is the one cost of validation that grows with literal
-    passwords, so a large batch is mostly handed to a second process (this
-    machine has 2 cores) as soon as the table is read, while the rest of the
-    schema runs here; `result()` computes the local share and joins.
-    """
-
-    # The other process gets most of the batch: this one still has the rest
-    # of the schema to run before it starts on its own share.
-    _REMOTE_SHARE = 0.8
-
-    def __init__(self, items: list[str]) -> None:
-        self._items = items
-        self._pool: ProcessPoolExecutor | None = None
-        self._split = 0
-        if len(items) >= _PARALLEL_FROM:
-            self._split = int(len(items) * self._REMOTE_SHARE)
-            self._pool = ProcessPoolExecutor(max_workers=1)
-            self._remote = self._pool.submit(_estimate_many, items[: self._split])
-        self._result: list[float] | None = None
-
-    def result(self) -> list[float]:
-        if self._result is None:
-            local = _estimate_many(self._items[self._split:])
-            if self._pool is not None:
-                remote = self._remote.result()
-                self._pool.shutdown()
-                local = remote + local
-            self._result = local
-        return self._result
-
-
 def estimate_bits(items: list[str]) -> list[float]:
-    return Estimates(items).result()
-
-
-# The batch started for the validation in progress (set by validate.run).
-PENDING: ContextVar[Estimates | None] = ContextVar("pending_estimates", default=None)
+    return estimate_many(items)

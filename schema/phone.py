@@ -16,10 +16,8 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import PhoneMetadata
 
 _TYPES = (
     "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
@@ -32,6 +30,9 @@ def _pattern(country_code: int, length: int) -> str | None:
     """Alternation of every number type, in every region of the country code,
     whose possible lengths include `length` (RE2 has no look-ahead, so the
     length test is done by grouping rather than inside the regex)."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
     alternatives: list[str] = []
     for region in regions:
@@ -54,6 +55,9 @@ def _pattern(country_code: int, length: int) -> str | None:
 
 
 def _slow_valid(number: str) -> bool:
+    import phonenumbers
+
+
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
@@ -65,6 +69,13 @@ def _slow_valid(number: str) -> bool:
 
 def valid_e164(numbers: pd.Series) -> pd.Series:
     """True where the canonical-form number ("+" digits) is valid per libphonenumber."""
+    # Imported here: its metadata costs 0.25 s, and a large batch runs in the
+    # offload worker, so the main process never needs it.
+    import phonenumbers
+
+    # Imported here: its metadata costs 0.25 s, and a large batch runs in the
+    # offload worker, so the main process never needs it.
+
     digits = numbers.astype("string[pyarrow]").str.slice(1)
     result = pd.Series(False, index=numbers.index)
     if numbers.empty:

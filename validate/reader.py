@@ -1,28 +1,23 @@
 """Read extensions.csv into a table of strings with each row's physical line.
 
-Two paths that must agree: a fast one (pyarrow's multi-threaded CSV reader plus
-a numpy scan for line numbers) for well-formed files, and an exact one (the
-csv module, record by record) that explains every structural problem with its
-line. Files that are not obviously well-formed take the exact path; they are
-the ones a person is about to read findings for.
+Two paths that must agree: a fast one (validate/parse.py: pyarrow's reader
+plus a numpy scan for line numbers) for well-formed files, and an exact one
+(the csv module, record by record) that explains every structural problem
+with its line. Files that are not obviously well-formed take the exact path;
+they are the ones a person is about to read findings for.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from schema.columns import COLUMNS, REQUIRED
 from validate.findings import Finding
-
-_CONFLICT = re.compile(rb"^(<{7}|={7}|>{7})(?: |\r?$)", re.MULTILINE)
-_BOM = b"\xef\xbb\xbf"
-_ONLY_SPACE = re.compile(rb"[ \t\r\n]*")
+from validate.parse import Parsed, finding, line_of, parse
 
 
 @dataclass(frozen=True)
@@ -30,173 +25,50 @@ class Table:
     """Rows as strings, columns as in the header; `lines` is each row's physical line."""
 
     header: tuple[str, ...]
-    frame: pd.DataFrame  # columns = known header columns; object/str dtype; "" for blank
+    frame: pd.DataFrame  # columns = known header columns; Arrow strings; "" for blank
     lines: np.ndarray  # int64, same length as frame
 
 
-def _finding(line: int | None, rule: str, message: str, column: str | None = None) -> Finding:
-    return Finding(line=line, column=column, rule=rule, severity="error", message=message)
+_finding = finding
+# Findings after which nothing else about the file is worth saying.
+_FINAL = frozenset({"file-empty", "file-conflict-marker"})
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def read_table(data: bytes) -> tuple[Table | None, list[Finding]]:
-    """Parse the bytes. Returns the table (None when unusable) and file-level findings."""
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    if _ONLY_SPACE.fullmatch(data):  # stops at the first other byte: no 100 MB copy
-        return None, [_finding(1, "file-empty",
-                               "the file is empty: it needs at least the header row "
-                               f"({','.join(COLUMNS[:2])},...)")]
-    conflicts = [
-        _finding(_line_of(data, m.start()), "file-conflict-marker",
-                 "Git conflict marker: resolve the merge conflict and remove the marker lines")
-        for m in (_CONFLICT.finditer(data) if _maybe_conflict(data) else ())
-    ]
-    if conflicts:
-        return None, conflicts
-    # The header is one short line; the full decode (a UTF-8 check of the
-    # whole file) is left to pyarrow on the fast path, which validates too.
-    header, header_findings, known = _read_header(data[:65536].decode("utf-8", "replace"))
-    fast = (
-        _fast_path(data, header, known) if header is not None and _looks_simple(data) else None
-    )
-    if fast is not None:
-        return fast, header_findings
+def read_table(data: bytes, parsed: Parsed | None = None) -> tuple[Table | None, list[Finding]]:
+    """Parse the bytes (or use a Prefetch's parse of them). Returns the table
+    (None when unusable) and the file-level findings."""
+    p = parsed if parsed is not None else parse(data)
+    if any(f.rule in _FINAL for f in p.findings):
+        return None, p.findings
+    if p.arrow is not None and p.header is not None:
+        fast = _from_arrow(p)
+        if fast is not None:
+            return fast, p.findings
     try:
-        text = data.decode("utf-8")
+        text = p.data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = _line_of(data, exc.start)
-        return None, [_finding(line, "file-encoding",
-                               f"byte 0x{data[exc.start]:02x} is not UTF-8: "
-                               "save the file as UTF-8")]
-    if header is None:
-        return None, header_findings
-    table, findings = _exact_path(text, header, known)
-    return table, header_findings + findings
+        line = line_of(p.data, exc.start)
+        return None, [finding(line, "file-encoding",
+                              f"byte 0x{p.data[exc.start]:02x} is not UTF-8: "
+                              "save the file as UTF-8")]
+    if p.header is None:
+        return None, p.findings
+    table, findings = _exact_path(text, p.header, p.known)
+    return table, p.findings + findings
 
 
-def _maybe_conflict(data: bytes) -> bool:
-    # memchr-speed pre-check (every conflict has all three markers, so one
-    # search will do); the anchored regex is slow on 100 MB.
-    return b"<<<<<<<" in data
-
-
-def _looks_simple(data: bytes) -> bool:
-    # Blank lines (pyarrow would skip them silently) and odd quoting need the
-    # exact path. Whitespace-only lines need no look here: pyarrow reports them
-    # as rows with the wrong field count, which also sends us to the exact path.
-    for blank in (b"\n\n", b"\n\r\n"):
-        at = data.find(blank)
-        if at >= 0 and not _ONLY_SPACE.fullmatch(data, at):  # trailing blank lines are fine
-            return False
-    return True
-
-
-def _read_header(text: str) -> tuple[tuple[str, ...] | None, list[Finding], list[int]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except (csv.Error, StopIteration) as exc:
-        return None, [_finding(1, "file-quoting", f"the header row cannot be read: {exc}")], []
-    line = reader.line_num
-    findings: list[Finding] = []
-    if line != 1:
-        findings.append(_finding(1, "file-quoting", "the header row spans several lines"))
-    names = [h.strip() for h in header]
-    seen: dict[str, int] = {}
-    known: list[int] = []
-    for i, name in enumerate(names):
-        if name not in COLUMNS:
-            hint = _closest(name)
-            findings.append(_finding(1, "header-unknown-column",
-                                     f"unknown column {name!r}" +
-                                     (f": did you mean {hint!r}?" if hint else
-                                      f"; known columns: {','.join(COLUMNS)}"),
-                                     column=None))
-        elif name in seen:
-            findings.append(_finding(1, "header-duplicate-column",
-                                     f"column {name!r} appears twice (fields {seen[name] + 1} "
-                                     f"and {i + 1}): keep one"))
-        else:
-            seen[name] = i
-            known.append(i)
-    for req in sorted(REQUIRED - set(names), key=COLUMNS.index):
-        findings.append(_finding(1, "header-missing-column",
-                                 f"required column {req!r} is missing from the header"))
-    if any(f.rule == "header-missing-column" for f in findings):
-        return None, findings, known
-    return tuple(names), findings, known
-
-
-def _closest(name: str) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(name.lower(), COLUMNS, n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-def _fast_path(data: bytes, header: tuple[str, ...], known: list[int]) -> Table | None:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    bad: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        bad.append(row)
-        return "skip"
-
-    names = [f"f{i}" for i in range(len(header))]
-    balanced, starts = _record_starts(data)
-    if not balanced:
-        return None  # an unclosed quote: the exact path says where
-    try:
-        arrow = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           block_size=1 << 20),
-            # Quoted newlines make pyarrow's chunking much slower: only when present.
-            parse_options=pacsv.ParseOptions(newlines_in_values=starts is not None,
-                                             ignore_empty_lines=True,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if bad:
-        return None
+def _from_arrow(p: Parsed) -> Table | None:
+    assert p.arrow is not None and p.header is not None
     dtype = pd.StringDtype("pyarrow")
     frame = pd.DataFrame({
-        header[i]: pd.Series(pd.arrays.ArrowStringArray(arrow.column(names[i])), dtype=dtype)
-        for i in known
+        p.header[i]: pd.Series(pd.arrays.ArrowStringArray(p.arrow.column(i)), dtype=dtype)
+        for i in p.known
     })
-    lines = _record_lines(starts, len(frame))
+    lines = _record_lines(p.ends, len(frame))
     if lines is None:
         return None
     frame.index = pd.RangeIndex(len(frame))
-    return Table(header=header, frame=frame, lines=lines)
-
-
-def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
-    """Whether quotes balance, and the index (among all newlines) of each record
-    terminator, or None when no newline sits inside quotes (records = lines)."""
-    if b'"' not in data:
-        return True, None
-    buf = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(buf == 34)
-    if len(quotes) % 2:
-        return False, None
-    newlines = np.flatnonzero(buf == 10)
-    inside = (np.searchsorted(quotes, newlines) % 2) == 1
-    if not inside.any():
-        return True, None
-    ends: np.ndarray = np.flatnonzero(~inside)
-    # a last record without its newline ends at EOF, one line after the last newline
-    return True, np.append(ends, len(newlines))
+    return Table(header=p.header, frame=frame, lines=lines)
 
 
 def _record_lines(ends: np.ndarray | None, nrows: int) -> np.ndarray | None:

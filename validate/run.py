@@ -17,19 +17,33 @@ from extctl.policy import Policy
 from schema.columns import BOOLEAN_COLUMNS, COLUMNS, FALSE_WORDS, MASK, SECRET_COLUMNS, TRUE_WORDS
 from schema.rules import RULES
 from validate.findings import FileReport, Finding
+from validate.parse import Parsed, Prefetch
 from validate.reader import read_table
 
 _COLUMN_ORDER = {c: i for i, c in enumerate(COLUMNS)}
 
 
+def _unreadable(path: str, exc: OSError) -> UsageError:
+    if isinstance(exc, FileNotFoundError):
+        return UsageError(f"{path}: file not found")
+    return UsageError(f"{path}: cannot read: {exc.strerror}")
+
+
 def validate_path(path: str, policy: Policy, today: dt.date) -> FileReport:
     try:
         data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: file not found") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        raise _unreadable(path, exc) from None
     return validate_bytes(data, path, policy, today)
+
+
+def validate_prefetched(job: Prefetch, policy: Policy, today: dt.date) -> FileReport:
+    """Validate a file whose reading and parsing already started in a thread."""
+    try:
+        parsed = job.result()
+    except OSError as exc:
+        raise _unreadable(job.path, exc) from None
+    return validate_bytes(parsed.data, job.path, policy, today, parsed)
 
 
 def _with_severity(findings: list[Finding], policy: Policy) -> list[Finding]:
@@ -54,8 +68,10 @@ def complete_frame(frame: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def validate_bytes(data: bytes, path: str, policy: Policy, today: dt.date) -> FileReport:
-    table, file_findings = read_table(data)
+def validate_bytes(
+    data: bytes, path: str, policy: Policy, today: dt.date, parsed: Parsed | None = None
+) -> FileReport:
+    table, file_findings = read_table(data, parsed)
     findings = _with_severity(file_findings, policy)
     if table is None:
         return FileReport(path=path, rows=0, findings=tuple(findings), frame=None)
@@ -87,26 +103,29 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
         return []
     import pandera.pandas as pa
 
-    from schema import password
-    from schema.checks import guess_items
+    from schema.checks import forward_items, guess_items
     from schema.derive import add_derived
     from schema.messages import Context, message
     from schema.model import build_schema
+    from schema.offload import CURRENT, Offload
 
-    # Start the password estimator first, so it runs beside everything else.
+    # Start the two costly checks in a second process first, so they run
+    # beside everything else (schema/offload.py).
     guessing = policy.severity_of("password-guessable", "error") != "off"
-    token = password.PENDING.set(
-        password.Estimates(guess_items(frame, policy.min_length)) if guessing else None
-    )
+    phones = policy.severity_of("forward-number-invalid", "error") != "off"
+    offload = Offload(guess_items(frame, policy.min_length) if guessing else [],
+                      forward_items(frame) if phones else frame["forward_number"][:0])
+    token = CURRENT.set(offload)
     schema, bound = build_schema(policy, today)
     try:
         frame = add_derived(frame)
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # no copy of a 1M-row frame
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     finally:
-        password.PENDING.reset(token)  # (a started pool is joined by the check)
+        CURRENT.reset(token)
+        offload.close()
     broken = cases[cases["index"].isna()]
     if len(broken):
         # A check raised instead of answering: a bug in extctl, never a finding

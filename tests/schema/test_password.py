@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extctl.policy import Policy
-from schema.password import estimate_bits, has_run, personal_hits
+from schema.password import has_run, personal_hits
 from tests.helpers import TODAY, csv_bytes, row
 from validate.run import validate_bytes
 
@@ -53,10 +53,3 @@ def test_helpers() -> None:
     assert personal_hits("MiaLopez2024!!ab", "2300", "", "Mia Lopez") == ["Mia", "Lopez"]
     assert personal_hits("xM1aL0pez#2024Qz", "2300", "", "Mia Lopez") == ["Mia", "Lopez"]
     assert personal_hits("tQ7#vZ2m!Lp9Rx4k", "2300", "x", "Al") == []
-
-
-def test_parallel_estimates_match_serial() -> None:
-    items = [f"tQ7#vZ2m!Lp9Rx{i:04d}" for i in range(2100)]
-    from schema.password import _estimate_many
-
-    assert estimate_bits(items) == _estimate_many(items)

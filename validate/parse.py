@@ -1,0 +1,204 @@
+"""Bytes to an Arrow table, with no pandas: the part of reading that can run
+in a thread while the main thread imports pandas and pandera.
+
+Only well-formed files get an Arrow table (pyarrow's multi-threaded reader);
+anything unusual is left to the exact reader in validate/reader.py, which
+explains every structural problem with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from schema.columns import COLUMNS, REQUIRED
+from validate.findings import Finding
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_CONFLICT = re.compile(rb"^(<{7}|={7}|>{7})(?: |\r?$)", re.MULTILINE)
+_BOM = b"\xef\xbb\xbf"
+_ONLY_SPACE = re.compile(rb"[ \t\r\n]*")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    data: bytes  # BOM stripped
+    findings: list[Finding] = field(default_factory=list)  # file level
+    header: tuple[str, ...] | None = None  # None: no usable table
+    known: list[int] = field(default_factory=list)  # header positions of known columns
+    arrow: pa.Table | None = None  # set when the fast path parsed the file
+    ends: np.ndarray | None = None  # record terminators, when quotes hide newlines
+
+
+def finding(line: int | None, rule: str, message: str) -> Finding:
+    return Finding(line=line, column=None, rule=rule, severity="error", message=message)
+
+
+def line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def parse(data: bytes) -> Parsed:
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    if _ONLY_SPACE.fullmatch(data):  # stops at the first other byte: no 100 MB copy
+        return Parsed(data, [finding(1, "file-empty",
+                                     "the file is empty: it needs at least the header row "
+                                     f"({','.join(COLUMNS[:2])},...)")])
+    conflicts = [
+        finding(line_of(data, m.start()), "file-conflict-marker",
+                "Git conflict marker: resolve the merge conflict and remove the marker lines")
+        for m in (_CONFLICT.finditer(data) if _maybe_conflict(data) else ())
+    ]
+    if conflicts:
+        return Parsed(data, conflicts)
+    # The header is one short line; the UTF-8 check of the whole file is left
+    # to pyarrow on the fast path (it validates too) or to the exact reader.
+    header, findings, known = _read_header(data[:65536].decode("utf-8", "replace"))
+    if header is None or not _looks_simple(data):
+        return Parsed(data, findings, header, known)
+    balanced, ends = _record_starts(data)
+    # Quoted newlines make pyarrow's chunking much slower: only when present.
+    arrow = _arrow(data, len(header), multiline=ends is not None) if balanced else None
+    return Parsed(data, findings, header, known, arrow, ends)
+
+
+def _arrow(data: bytes, width: int, multiline: bool = True) -> pa.Table | None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        bad.append(row)
+        return "skip"
+
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           block_size=1 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=multiline,
+                                             ignore_empty_lines=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. bytes that are not UTF-8
+        return None
+    return None if bad else table
+
+
+class Prefetch:
+    """Read and parse one file in a thread (pyarrow and numpy release the GIL),
+    so the caller can import pandas and pandera meanwhile."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._result: Parsed | OSError | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = parse(Path(self.path).read_bytes())
+        except OSError as exc:
+            self._result = exc
+
+    def result(self) -> Parsed:
+        """The parse; re-raises the OSError of reading the file."""
+        self._thread.join()
+        if isinstance(self._result, OSError):
+            raise self._result
+        assert self._result is not None
+        return self._result
+
+
+def _maybe_conflict(data: bytes) -> bool:
+    # memchr-speed pre-check (every conflict has all three markers, so one
+    # search will do); the anchored regex is slow on 100 MB.
+    return b"<<<<<<<" in data
+
+
+def _looks_simple(data: bytes) -> bool:
+    # Blank lines (pyarrow would skip them silently) and odd quoting need the
+    # exact path. Whitespace-only lines need no look here: pyarrow reports them
+    # as rows with the wrong field count, which also sends us to the exact path.
+    for blank in (b"\n\n", b"\n\r\n"):
+        at = data.find(blank)
+        if at >= 0 and not _ONLY_SPACE.fullmatch(data, at):  # trailing blank lines are fine
+            return False
+    return True
+
+
+def _read_header(text: str) -> tuple[tuple[str, ...] | None, list[Finding], list[int]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        return None, [finding(1, "file-quoting", f"the header row cannot be read: {exc}")], []
+    line = reader.line_num
+    findings: list[Finding] = []
+    if line != 1:
+        findings.append(finding(1, "file-quoting", "the header row spans several lines"))
+    names = [h.strip() for h in header]
+    seen: dict[str, int] = {}
+    known: list[int] = []
+    for i, name in enumerate(names):
+        if name not in COLUMNS:
+            hint = _closest(name)
+            findings.append(finding(1, "header-unknown-column",
+                                     f"unknown column {name!r}" +
+                                     (f": did you mean {hint!r}?" if hint else
+                                      f"; known columns: {','.join(COLUMNS)}")))
+        elif name in seen:
+            findings.append(finding(1, "header-duplicate-column",
+                                     f"column {name!r} appears twice (fields {seen[name] + 1} "
+                                     f"and {i + 1}): keep one"))
+        else:
+            seen[name] = i
+            known.append(i)
+    for req in sorted(REQUIRED - set(names), key=COLUMNS.index):
+        findings.append(finding(1, "header-missing-column",
+                                 f"required column {req!r} is missing from the header"))
+    if any(f.rule == "header-missing-column" for f in findings):
+        return None, findings, known
+    return tuple(names), findings, known
+
+
+def _closest(name: str) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name.lower(), COLUMNS, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
+    """Whether quotes balance, and the index (among all newlines) of each record
+    terminator, or None when no newline sits inside quotes (records = lines)."""
+    if b'"' not in data:
+        return True, None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(buf == 34)
+    if len(quotes) % 2:
+        return False, None
+    newlines = np.flatnonzero(buf == 10)
+    inside = (np.searchsorted(quotes, newlines) % 2) == 1
+    if not inside.any():
+        return True, None
+    ends: np.ndarray = np.flatnonzero(~inside)
+    # a last record without its newline ends at EOF, one line after the last newline
+    return True, np.append(ends, len(newlines))
+
+
