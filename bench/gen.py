@@ -26,8 +26,10 @@ SAFE = string.ascii_letters + string.digits + "#!%*+-=?@^_~"
 
 
 def literal_password(rng: random.Random) -> str:
+    # What an admin pastes from a password generator: 16-20 random characters.
+    length = rng.randint(16, 20)
     while True:
-        pw = "".join(rng.choice(SAFE) for _ in range(20))
+        pw = "".join(rng.choice(SAFE) for _ in range(length))
         if not any(pw[i] == pw[i + 1] == pw[i + 2] for i in range(len(pw) - 2)):
             return pw
 

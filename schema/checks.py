@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from schema import password as pw
 from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRANSPORTS, TRUE_WORDS
-from schema.derive import IP_PROBLEMS, arrow, isin, matches, searches
+from schema.derive import IP_PROBLEMS, arrow, isin, matches, matches_distinct, searches
 from schema.offload import CURRENT
 from schema.phone import valid_e164
 
@@ -219,7 +219,8 @@ def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Ser
     if not mask.any():
         return ok
     offload = CURRENT.get()
-    bits = offload.guess_bits() if offload else pw.estimate_bits(guess_items(df, min_len))
+    bits = (offload.guess_bits() if offload
+            else pw.estimate_bits(guess_items(df, min_len), min_bits))
     ok.loc[mask] = np.asarray(bits) >= min_bits
     return ok
 
@@ -293,7 +294,7 @@ def allowed_ips_required(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.
 @_register
 def team_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     t = df["team"]
-    return (_blank(t) | matches(t, r"[a-z0-9-]+")).astype(bool)
+    return (_blank(t) | matches_distinct(t, r"[a-z0-9-]+")).astype(bool)
 
 
 _EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"

@@ -38,6 +38,17 @@ def matches(col: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)
 
 
+def matches_distinct(col: pd.Series, pattern: str) -> pd.Series:
+    """`matches` for low-cardinality columns (team, transport): each distinct
+    value is tested once."""
+    arr = arrow(col)
+    uniques = pc.unique(arr)
+    verdict = pc.match_substring_regex(uniques, f"^(?:{pattern})$").to_numpy(
+        zero_copy_only=False)
+    idx = pc.index_in(arr, value_set=uniques).to_numpy(zero_copy_only=False)
+    return pd.Series(verdict[idx.astype(np.int64)], index=col.index, dtype=bool)
+
+
 def searches(col: pd.Series, pattern: str) -> pd.Series:
     hit = pc.match_substring_regex(arrow(col), pattern)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)

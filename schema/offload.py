@@ -42,15 +42,16 @@ def _remote_phones() -> np.ndarray:
     return _phones(numbers)
 
 
-def _remote_guesses(stop: int) -> list[float]:
+def _remote_guesses(stop: int, threshold: float) -> list[float]:
     passwords = _SHARED["passwords"]
     assert isinstance(passwords, list)
-    return estimate_many(passwords[:stop])
+    return estimate_many(passwords[:stop], threshold)
 
 
 class Offload:
-    def __init__(self, passwords: list[str], numbers: pd.Series) -> None:
+    def __init__(self, passwords: list[str], numbers: pd.Series, threshold: float) -> None:
         self._passwords = passwords
+        self._threshold = threshold
         self._numbers = numbers
         self._split = 0
         self._pool: ProcessPoolExecutor | None = None
@@ -63,11 +64,11 @@ class Offload:
             )
             self._phone = self._pool.submit(_remote_phones)  # forks the worker
             self._split = int(len(passwords) * _REMOTE_SHARE)
-            self._guess = self._pool.submit(_remote_guesses, self._split)
+            self._guess = self._pool.submit(_remote_guesses, self._split, threshold)
             _SHARED.clear()
 
     def guess_bits(self) -> list[float]:
-        local = estimate_many(self._passwords[self._split:])
+        local = estimate_many(self._passwords[self._split:], self._threshold)
         return (self._guess.result() if self._guess is not None else []) + local
 
     def phone_valid(self) -> np.ndarray:

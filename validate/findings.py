@@ -29,6 +29,7 @@ class FileReport:
     # physical line. None when the file could not be read as a table.
     frame: pd.DataFrame | None = None
     header: tuple[str, ...] = ()  # as written in the file, for field positions
+    readable: bool = True  # False when the file could not be read as a table
 
     @property
     def errors(self) -> int:
@@ -40,4 +41,4 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        return self.frame is not None and self.errors == 0
+        return self.readable and self.errors == 0

@@ -37,13 +37,15 @@ def validate_path(path: str, policy: Policy, today: dt.date) -> FileReport:
     return validate_bytes(data, path, policy, today)
 
 
-def validate_prefetched(job: Prefetch, policy: Policy, today: dt.date) -> FileReport:
+def validate_prefetched(
+    job: Prefetch, policy: Policy, today: dt.date, *, keep_frame: bool = True
+) -> FileReport:
     """Validate a file whose reading and parsing already started in a thread."""
     try:
         parsed = job.result()
     except OSError as exc:
         raise _unreadable(job.path, exc) from None
-    return validate_bytes(parsed.data, job.path, policy, today, parsed)
+    return validate_bytes(parsed.data, job.path, policy, today, parsed, keep_frame=keep_frame)
 
 
 def _with_severity(findings: list[Finding], policy: Policy) -> list[Finding]:
@@ -69,17 +71,19 @@ def complete_frame(frame: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
 
 
 def validate_bytes(
-    data: bytes, path: str, policy: Policy, today: dt.date, parsed: Parsed | None = None
+    data: bytes, path: str, policy: Policy, today: dt.date, parsed: Parsed | None = None,
+    *, keep_frame: bool = True,
 ) -> FileReport:
+    """Validate; `keep_frame=False` skips building the canonical rows (report only)."""
     table, file_findings = read_table(data, parsed)
     findings = _with_severity(file_findings, policy)
     if table is None:
-        return FileReport(path=path, rows=0, findings=tuple(findings), frame=None)
+        return FileReport(path=path, rows=0, findings=tuple(findings), readable=False)
     frame = complete_frame(table.frame, table.lines)
     findings += _row_findings(frame, policy, today)
     findings.sort(key=lambda f: (f.line or 0, _COLUMN_ORDER.get(f.column or "", -1), f.rule))
     return FileReport(path=path, rows=len(frame), findings=tuple(findings),
-                      frame=normalise(frame), header=table.header)
+                      frame=normalise(frame) if keep_frame else None, header=table.header)
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +118,8 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
     guessing = policy.severity_of("password-guessable", "error") != "off"
     phones = policy.severity_of("forward-number-invalid", "error") != "off"
     offload = Offload(guess_items(frame, policy.min_length) if guessing else [],
-                      forward_items(frame) if phones else frame["forward_number"][:0])
+                      forward_items(frame) if phones else frame["forward_number"][:0],
+                      policy.min_guess_bits)
     token = CURRENT.set(offload)
     schema, bound = build_schema(policy, today)
     try:
