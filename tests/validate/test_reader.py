@@ -7,7 +7,8 @@ import pytest
 
 from extctl.policy import Policy
 from tests.helpers import TODAY, csv_bytes, row
-from validate.reader import _exact_path, _read_header, read_table
+from validate.parse import _read_header
+from validate.reader import _exact_path, read_table
 from validate.run import validate_bytes
 
 HEADER = b"code,name,remote\n"
