@@ -33,7 +33,7 @@ def validate_command(
     from validate.run import validate_prefetched
 
     day = resolve_today(today)
-    reports = [validate_prefetched(job, policy, day) for job in jobs]
+    reports = [validate_prefetched(job, policy, day, keep_frame=False) for job in jobs]
     click.echo(render(reports, fmt), nl=False)
     if any(r.errors for r in reports):
         sys.exit(1)
