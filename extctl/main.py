@@ -38,12 +38,14 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        if ctx.resilient_parsing or sys.argv[1:] in ([], ["--help"], ["-h"]):
-            # Listing commands for `extctl --help`: a stub with the short help.
-            return click.Command(cmd_name, short_help=SHORT_HELP[cmd_name])
         module, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # `extctl --help` lists the commands from SHORT_HELP, importing none of them.
+        with formatter.section("Commands"):
+            formatter.write_dl(list(SHORT_HELP.items()))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
