@@ -202,9 +202,10 @@ def password_sequence(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Ser
 def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
     """Literal passwords the estimator judges: the others already failed on length."""
     # From the raw columns, so the estimator can start before anything is derived.
-    pw = df["password"]
-    literal = ~((pw == "") | (pw.str.lower() == "auto")).astype(bool)
-    return (literal & (pw.str.len() >= min_len)).astype(bool)
+    pw = arrow(df["password"])
+    auto = pc.or_(pc.equal(pw, ""), pc.equal(pc.utf8_lower(pw), "auto"))
+    judged = pc.and_(pc.invert(auto), pc.greater_equal(pc.utf8_length(pw), min_len))
+    return pd.Series(judged.to_numpy(zero_copy_only=False), index=df.index, dtype=bool)
 
 
 def guess_items(df: pd.DataFrame, min_len: int) -> list[str]:
