@@ -12,6 +12,14 @@ MAX_UNSAFE_NAMED = 50
 _PLAIN = re.compile(r"[A-Za-z0-9@.+:/_;-]+")
 
 
+_PASSWORD_REASON = {
+    "new": "set",
+    "rotated": "regenerated: rotated",
+    "now-auto": "regenerated: now auto",
+    "literal": "changed",
+}
+
+
 def show(value: str) -> str:
     """A value as written in a plan: bare when unambiguous, else JSON-quoted."""
     return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
@@ -24,7 +32,8 @@ def describe_fields(change: Change) -> list[str]:
         if col == "enabled" and change.action in ("disable", "enable"):
             continue
         if not isinstance(value, FieldChange):
-            parts.append(f"{col}: (changed)")
+            # Says why, never what: the value itself is never in a plan.
+            parts.append(f"{col}: ({_PASSWORD_REASON.get(value.reason, 'changed')})")
         elif change.action == "create":
             parts.append(f"{col}: {show(value.new)}")
         else:
