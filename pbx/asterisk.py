@@ -43,16 +43,19 @@ ps_endpoints = sa.Table(
     # deny before permit: Asterisk applies ACL rules in order, the last match wins
     sa.Column("deny", _s(95)), sa.Column("permit", _s(95)),
     sa.Column("device_state_busy_at", sa.Integer),
+    **sql.MYSQL_TABLE,
 )
 ps_auths = sa.Table(
     "ps_auths", _meta,
     sa.Column("id", _s(40), primary_key=True), sa.Column("auth_type", _s(8)),
     sa.Column("password", _s(80)), sa.Column("username", _s(40)),
+    **sql.MYSQL_TABLE,
 )
 ps_aors = sa.Table(
     "ps_aors", _meta,
     sa.Column("id", _s(40), primary_key=True), sa.Column("max_contacts", sa.Integer),
     sa.Column("remove_existing", _s(3)),
+    **sql.MYSQL_TABLE,
 )
 # Written by Asterisk itself (realtime contacts); the columns it stores.
 ps_contacts = sa.Table(
@@ -65,6 +68,7 @@ ps_contacts = sa.Table(
     sa.Column("via_addr", _s(40)), sa.Column("via_port", sa.Integer),
     sa.Column("call_id", _s(255)), sa.Column("endpoint", _s(40)),
     sa.Column("prune_on_boot", _s(3)),
+    **sql.MYSQL_TABLE,
 )
 
 

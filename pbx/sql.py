@@ -38,6 +38,13 @@ STALE_NAMED = 20
 _DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql",
             "mariadb": "mysql+pymysql"}
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+MYSQL_DIALECTS = ("mysql", "mariadb")  # mariadb+pymysql:// keeps the name "mariadb"
+# Table options for the tables extctl creates on MySQL/MariaDB (ignored elsewhere):
+# InnoDB, or nothing is transactional; utf8mb4, or a latin1 server default
+# rejects names outside Latin-1; a binary collation, so keys compare exactly
+# as on SQLite/PostgreSQL (no case folding, no trailing-space padding).
+MYSQL_TABLE: dict[str, Any] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4",
+               "mysql_collate": "utf8mb4_bin"}
 
 metadata = sa.MetaData()
 # extctl's own record of what it manages, plus CSV columns the PBX cannot hold.
@@ -53,6 +60,7 @@ managed = sa.Table(
     sa.Column("high_risk", sa.String(5), nullable=False, server_default="false"),
     sa.Column("notes", sa.String(255), nullable=False, server_default=""),
     sa.Column("updated_at", sa.String(32), nullable=False, server_default=""),
+    **MYSQL_TABLE,
 )
 MANAGED_FIELDS = ("username", "password_source", "password_rotated", "remote", "team", "owner",
                   "high_risk", "notes")
@@ -128,17 +136,22 @@ def engine(db: Database, busy_seconds: int = DEFAULT_BUSY_SECONDS) -> Engine:
         args: dict[str, Any] = {"connect_timeout": 10} if db.dialect == "postgresql" else {}
         return sa.create_engine(db.url, poolclass=NullPool, connect_args=args)
     except (NoSuchModuleError, ImportError) as exc:
-        raise db.fail("the database driver is not installed (pip install 'extctl[postgres]')",
+        extra = "mysql" if db.dialect in MYSQL_DIALECTS else "postgres"
+        raise db.fail(f"the database driver is not installed (pip install 'extctl[{extra}]')",
                       exc) from None
 
 
 @contextmanager
-def transaction(db: Database, eng: Engine, *, write: bool) -> Iterator[Connection]:
+def transaction(db: Database, eng: Engine, *, write: bool,
+                busy_seconds: int = DEFAULT_BUSY_SECONDS) -> Iterator[Connection]:
     """One transaction; for `write`, holding the target's apply lock from the start.
 
     SQLite: BEGIN IMMEDIATE takes the write lock now, and a second apply waits
     up to the busy timeout. PostgreSQL: a transaction-scoped advisory lock,
     released by COMMIT/ROLLBACK or when the session dies (SIGKILL included).
+    MySQL/MariaDB: GET_LOCK, waiting up to `busy_seconds`; a session lock (the
+    server has no transaction-scoped one), released after COMMIT/ROLLBACK and
+    likewise when the session dies.
     """
     try:
         with eng.connect() as conn:
@@ -150,9 +163,9 @@ def transaction(db: Database, eng: Engine, *, write: bool) -> Iterator[Connectio
             try:
                 if write and db.dialect == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
-                elif write and db.dialect == "mysql":
+                elif write and db.dialect in MYSQL_DIALECTS:
                     got = conn.execute(sa.text("SELECT GET_LOCK(:n, :t)"),
-                                       {"n": MYSQL_LOCK_NAME, "t": DEFAULT_BUSY_SECONDS}).scalar()
+                                       {"n": MYSQL_LOCK_NAME, "t": busy_seconds}).scalar()
                     if got != 1:
                         raise db.fail("another apply holds the lock; try again later")
                 yield conn
@@ -161,7 +174,7 @@ def transaction(db: Database, eng: Engine, *, write: bool) -> Iterator[Connectio
                 conn.rollback()
                 raise
             finally:
-                if write and db.dialect == "mysql":
+                if write and db.dialect in MYSQL_DIALECTS:
                     conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": MYSQL_LOCK_NAME})
     except (DBAPIError, SQLAlchemyError) as exc:
         raise translate(db, exc) from None
@@ -326,8 +339,39 @@ def bulk_delete(conn: Connection, table: str, frame: pd.DataFrame, extra: str = 
         finally:
             cursor.close()
         return
+    if conn.dialect.name in MYSQL_DIALECTS:
+        _delete_in_chunks(conn, f"DELETE FROM {quote(table)} WHERE ", frame, extra)
+        return
     where = " AND ".join(f"{quote(c)} = ?" for c in frame.columns)
     bulk(conn, f"DELETE FROM {quote(table)} WHERE {where}{extra}", frame)
+
+
+def _delete_in_chunks(conn: Connection, head: str, frame: pd.DataFrame, extra: str,
+                      chunk: int = 2000) -> None:
+    """MySQL/MariaDB: one DELETE per `chunk` keys (col IN (...) / OR of ANDs).
+
+    The drivers run executemany of a DELETE as one round trip per row: ~200 us
+    each, 16 s to rewrite 20,000 Asterisk extensions; this is ~0.3 s.
+    """
+    if frame.empty:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    columns = [frame[c].astype(str).tolist() for c in frame.columns]
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(frame), chunk):
+            keys = [c[start:start + chunk] for c in columns]
+            n = len(keys[0])
+            if len(keys) == 1:
+                where = f"{quote(frame.columns[0])} IN ({', '.join(['%s'] * n)})"
+                params = keys[0]
+            else:
+                one = " AND ".join(f"{quote(c)} = %s" for c in frame.columns)
+                where = " OR ".join([f"({one})"] * n)
+                params = [v for row in zip(*keys, strict=True) for v in row]
+            cursor.execute(f"{head}({where}){extra}", params)
+    finally:
+        cursor.close()
 
 
 def desired_rows(request: ApplyRequest) -> pd.DataFrame:

@@ -37,6 +37,7 @@ class SqlTarget(ABC):
             raise TargetError(
                 f"target {config.name!r}: busy_timeout must be a number of seconds"
             ) from None
+        self._busy = busy
         self._engine = sql.engine(self.db, busy)
 
     # -- reading -------------------------------------------------------------
@@ -66,7 +67,8 @@ class SqlTarget(ABC):
         if path is not None and not path.parent.is_dir():
             raise self.db.fail(f"directory {path.parent} does not exist")
         try:
-            with sql.transaction(self.db, self._engine, write=True) as conn:
+            with sql.transaction(self.db, self._engine, write=True,
+                                 busy_seconds=self._busy) as conn:
                 self._create_schema(conn)
                 state = self._state(conn)
                 sql.check_fresh(state, request)

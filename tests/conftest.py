@@ -22,3 +22,4 @@ def need(*binaries: str) -> None:
 
 # Session fixtures shared by the integration tests (PostgreSQL cluster).
 pytest_plugins = ["tests.fixtures.postgres"]
+pytest_plugins.append("tests.fixtures.mariadb")

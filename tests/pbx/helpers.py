@@ -7,12 +7,16 @@ absent ones `create`, managed codes missing from `desired` a `delete`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pbx.base import ApplyRequest, Target, fingerprint, state_digests
 from plan.changes import Change, PasswordChange, Plan, Safety
 from schema.columns import COLUMNS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 KEY = "0123456789abcdef"
 
@@ -70,15 +74,28 @@ def request_for(target: Target, desired: pd.DataFrame,
                         secrets=dict(secrets), digest_key=KEY)
 
 
+def engine(url: str) -> Engine:
+    """An engine for a target URL as users write it (plain scheme, our drivers)."""
+    import sqlalchemy as sa
+
+    from pbx.sql import _DRIVERS
+
+    parsed = sa.make_url(url)
+    if "+" not in parsed.drivername:
+        parsed = parsed.set(drivername=_DRIVERS[parsed.drivername])
+    return sa.create_engine(parsed)
+
+
 def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, sorted: 'the same content' for rollback tests."""
     import sqlalchemy as sa
 
-    eng = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    eng = engine(url)
     try:
         with eng.connect() as conn:
+            quote = conn.dialect.identifier_preparer.quote
             names = sorted(sa.inspect(conn).get_table_names())
-            return {n: sorted(tuple(r) for r in conn.execute(sa.text(f'SELECT * FROM "{n}"')))
+            return {n: sorted(tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {quote(n)}")))
                     for n in names}
     finally:
         eng.dispose()
@@ -87,7 +104,7 @@ def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
 def execute(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
     import sqlalchemy as sa
 
-    eng = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    eng = engine(url)
     try:
         with eng.begin() as conn:
             result = conn.execute(sa.text(statement), params)

@@ -43,6 +43,8 @@ def writing(url: str) -> bool:
     """True once an apply holds the lock and is writing."""
     if url.startswith("sqlite"):
         return Path(url.removeprefix("sqlite:///") + "-journal").exists()
+    if url.startswith("mysql"):
+        return execute(url, "SELECT IS_USED_LOCK('extctl-apply')")[0][0] is not None
     rows = execute(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                         "AND granted")
     return bool(rows[0][0])
