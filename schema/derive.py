@@ -21,10 +21,10 @@ IP_PROBLEMS: tuple[str, ...] = ("", "allowed-ips-format", "allowed-ips-host-bits
                                 "allowed-ips-any")
 
 
-def arrow(col: pd.Series) -> pa.Array:
+def arrow(col: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as Arrow strings, chunks kept: every compute function takes
+    them, and combining would copy the column (60 ms each at 1M rows)."""
     arr = pa.array(col.array) if not isinstance(col.dtype, pd.ArrowDtype) else col.array
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     return arr.cast(pa.string())
 
 
