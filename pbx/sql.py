@@ -9,7 +9,7 @@ line, and never the password that was in the URL.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.pool import NullPool
 
 from extctl.errors import StalePlan, TargetError
+from pbx import sqlite_read
 from pbx.base import STATE_COLUMNS, changed_codes, fingerprint, state_digests
 
 if TYPE_CHECKING:
@@ -211,6 +212,9 @@ def read_frame(conn: Connection, sql: str, params: Mapping[str, Any] | None = No
     text = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
+        fast = sqlite_read.columns(cursor, text) if conn.dialect.name == "sqlite" else None
+        if fast is not None:
+            return fast
         cursor.execute(text)
         names = [d[0] for d in cursor.description]
         frame = pd.DataFrame(cursor.fetchall(), columns=names, dtype=object)
@@ -267,6 +271,19 @@ def managed_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return frame
 
+
+def isin(column: pd.Series, values: Iterable[str]) -> pd.Series:
+    """column.isin(values) as a pyarrow hash lookup.
+
+    pandas' isin on arrow-backed strings converts every value of the set in
+    Python (~8 us each: seconds for 10^5 codes)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.array(column.astype(str), type=pa.large_string())
+    found = pc.is_in(keys, value_set=pa.array(list(values), type=pa.large_string()))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=column.index, dtype=bool)
 
 def password_source(passwords: pd.Series) -> pd.Series:
     return passwords.isin(["", "auto"]).map({True: "auto", False: "literal"})

@@ -89,14 +89,14 @@ class SqlTarget(ABC):
                                "; extctl never touches those")
         rows = sql.desired_rows(request)
         wanted = set(creates) | set(updates)
-        rows = rows[rows["code"].isin(wanted)].sort_values("code", kind="stable")
+        rows = rows[sql.isin(rows["code"], wanted)].sort_values("code", kind="stable")
         if missing := sorted(wanted - set(rows["code"])):
             raise TargetError(f"the plan has no desired row for {', '.join(missing[:20])}")
         passwords = sql.new_passwords(rows, state, request.secrets, generate_password)
         # Deletes first, then every create/update is (re)written from its full row:
         # removing an updated extension's rows and inserting them anew is one
         # bulk statement per table instead of a per-column UPDATE per row.
-        old = state[state["code"].isin(set(deletes) | set(updates))]
+        old = state[sql.isin(state["code"], set(deletes) | set(updates))]
         self._delete(conn, old)
         gone = pd.DataFrame({"code": [*deletes, *updates]}, dtype=object)
         sql.bulk_delete(conn, "extctl_managed", gone)

@@ -188,3 +188,40 @@ def test_check_rows_flags_values_kamailio_cannot_store() -> None:
     found = t.check_rows(rows)
     assert [(c, col) for c, col, _ in found] == [("2001", "allowed_ips"), ("2002", "password")]
     assert all("p" * 70 not in msg for _, _, msg in found)
+
+
+def test_sqlite_read_by_attribute_equals_the_pivot(tmp_path: Path) -> None:
+    """Duplicate attribute rows (MAX wins), a code without its `code` row, an
+    optional attribute on some codes only, and another domain's rows."""
+    url = f"sqlite:///{tmp_path}/pbx.sqlite"
+    t = target(url)
+    t.apply(request_for(t, frame([row("2001", call_limit="3"), row("2002"),
+                                  row("2003", forward_number="+14085550123")])))
+    execute(url, "INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value)"
+                 f" VALUES ('2002', 'bob', '{DOMAIN}', 'name', 0, 'ZZ top'),"
+                 f" ('2002', 'bob', '{DOMAIN}', 'dnd', 1, '1'),"
+                 f" ('3001', 'carol', '{DOMAIN}', 'name', 0, 'Carol'),"
+                 f" ('3001', 'alice', '{DOMAIN}', 'enabled', 1, '0'),"
+                 " ('2001', 'x', 'other.example', 'name', 0, 'Elsewhere')")
+    with t._engine.connect() as conn:
+        by_attr = t._read_prefs_by_attribute(conn)
+        pivot = t._read_prefs_pivot(conn)
+    assert list(by_attr["code"]) == ["2001", "2002", "2003", "3001"]
+    pd.testing.assert_frame_equal(by_attr, pivot)
+    state = t.read_state().set_index("code")
+    assert state.loc["2002", "name"] == "ZZ top" and state.loc["3001", "username"] == "carol"
+
+
+def test_apply_adds_the_read_index_to_an_existing_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/pbx.sqlite"
+    t = target(url)
+    t.apply(request_for(t, frame([row("2001")])))
+    execute(url, "DROP INDEX extctl_usr_preferences_attr_idx")  # as an older extctl left it
+    before = t.read_state()
+    t.apply(request_for(t, frame([row("2001"), row("2002")])))
+    indexes = {str(name) for (name,) in execute(
+        url, "SELECT name FROM sqlite_master WHERE type = 'index' "
+             "AND tbl_name = 'usr_preferences'")}
+    assert indexes == {"usr_preferences_ua_idx", "usr_preferences_uda_idx",
+                       "extctl_usr_preferences_attr_idx"}
+    assert list(before["code"]) == ["2001"] and list(t.read_state()["code"]) == ["2001", "2002"]
