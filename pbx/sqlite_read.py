@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import struct
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,10 +30,10 @@ def columns(cursor: Any, text: str) -> pd.DataFrame | None:
     names = [str(d[0]) for d in cursor.description]
     if any('"' in n or ":" in n for n in names):  # SQLite renames a repeated name "a:1"
         return None
-    # CAST AS TEXT renders integers as str() does; ifnull: NULL reads as "" here
-    # too, and group_concat would otherwise skip it and misalign the columns.
-    aggs = ", ".join(f"group_concat(ifnull(CAST(\"{n}\" AS TEXT), ''), char(31))"
-                     for n in names)
+    # group_concat renders an integer as str() does; ifnull: NULL reads as "" here
+    # too, and group_concat would otherwise skip it and misalign the columns. The
+    # separator is a literal: char(31) would be a function call per value (+40%).
+    aggs = ", ".join(f"group_concat(ifnull(\"{n}\", ''), '{SEP}')" for n in names)
     try:
         cursor.execute(f"SELECT count(*), {aggs} FROM ({text})")
         count, *joined = cursor.fetchone()
@@ -42,7 +43,12 @@ def columns(cursor: Any, text: str) -> pd.DataFrame | None:
         return pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
     out = {}
     for name, value in zip(names, joined, strict=True):
-        parts = pc.split_pattern(pa.array([value], type=pa.large_string()), SEP).flatten()
+        # pa.array([value]) converts a long str slowly (~0.4 s per 20 MB); its UTF-8
+        # bytes wrapped as a one-string arrow array are the same thing, at memcpy speed
+        raw = value.encode("utf-8")
+        whole = pa.LargeStringArray.from_buffers(
+            1, pa.py_buffer(struct.pack("=2q", 0, len(raw))), pa.py_buffer(raw))
+        parts = pc.split_pattern(whole, SEP).flatten()
         if len(parts) != count:
             return None
         out[name] = pd.Series(parts, dtype="str")
