@@ -123,33 +123,39 @@ class KamailioTarget(SqlTarget):
         # strings go through Python objects (~10 s each at 10^6 rows).
         parts: dict[str, pd.DataFrame] = {}
         keys: dict[str, pa.Array] = {}
+        increasing = True  # of the `code` uuids: already in GROUP BY uuid's order
         for attr in ATTRIBUTES:
             cols = "uuid, value, username" if attr == "code" else "uuid, value"
             part = sql.read_frame(conn, f"SELECT {cols} FROM usr_preferences WHERE "
                                   f"attribute = '{attr}' AND domain = :d", {"d": self.domain})
             key = pa.array(part["uuid"])
             # strictly increasing (the index order) means unique; else check by hash
-            if len(key) > 1 and not pc.all(pc.less(key[:-1], key[1:])).as_py() and (
-                    part["uuid"].duplicated().any()):  # the pivot's MAX over duplicates
+            strict = len(key) < 2 or pc.all(pc.less(key[:-1], key[1:])).as_py()
+            if not strict and part["uuid"].duplicated().any():  # the pivot's MAX
                 part = part.groupby("uuid", sort=False, as_index=False).max()
                 key = pa.array(part["uuid"])
+            if attr == "code":
+                increasing = bool(strict)
             parts[attr], keys[attr] = part, key
         base = parts["code"]
         codes = pd.Index(base["uuid"])
-        for attr in list(ATTRIBUTES)[1:]:
-            key = keys[attr]
-            if not key.equals(keys["code"]) and not pc.all(
-                    pc.is_in(key, value_set=keys["code"])).as_py():
+        same = {attr: keys[attr].equals(keys["code"]) for attr in ATTRIBUTES}
+        for attr in ATTRIBUTES:
+            if not same[attr] and not pc.all(pc.is_in(keys[attr],
+                                                      value_set=keys["code"])).as_py():
                 codes = codes.union(pd.Index(parts[attr]["uuid"]), sort=False)
+        grew = len(codes) != len(base)
 
-        def aligned(part: pd.DataFrame, column: str) -> pd.Series:
-            values = part.set_index("uuid")[column]
+        def aligned(attr: str, column: str) -> pd.Series:
+            if same[attr] and not grew:  # the usual case: every code has it, same order
+                return parts[attr][column].reset_index(drop=True)
+            values = parts[attr].set_index("uuid")[column]
             if len(values) == len(codes) and values.index.equals(codes):
                 return values.reset_index(drop=True)  # the usual case: every code has it
             return values.reindex(codes).reset_index(drop=True)
 
-        columns = {"code": pd.Series(codes), "username": aligned(base, "username")}
-        columns.update({f"a_{attr}": aligned(parts[attr], "value") for attr in ATTRIBUTES})
+        columns = {"code": pd.Series(codes), "username": aligned("code", "username")}
+        columns.update({f"a_{attr}": aligned(attr, "value") for attr in ATTRIBUTES})
         frame = pd.DataFrame(columns)
         if frame["username"].isna().any():  # codes without a `code` row: any username
             names = ", ".join(f"'{a}'" for a in ATTRIBUTES)
@@ -161,7 +167,8 @@ class KamailioTarget(SqlTarget):
             fallback = frame["code"].map(other.set_index("uuid")["username"])
             frame["username"] = frame["username"].fillna(fallback)
         frame = frame.fillna("").astype(str)
-        if not frame["code"].is_monotonic_increasing:  # GROUP BY uuid's order
+        if (grew or not increasing) and not frame["code"].is_monotonic_increasing:
+            # the order GROUP BY uuid gave
             frame = frame.sort_values("code", kind="stable", ignore_index=True)
         return frame
 
