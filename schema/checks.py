@@ -51,7 +51,11 @@ def literal_mask(df: pd.DataFrame) -> pd.Series:
 
 @_register
 def code_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return matches(df["code"], r"[1-9][0-9]*")
+    ok = df["_code_int"] >= 0  # digits, no leading zero, up to 18 digits (derived once)
+    rest = ~ok
+    if rest.any():  # the few others: longer codes can still be well-formed
+        ok.loc[rest] = matches(df.loc[rest, "code"], r"[1-9][0-9]*").to_numpy()
+    return ok.astype(bool)
 
 
 @_register
@@ -243,8 +247,7 @@ def boolean_format(df: pd.DataFrame, *, params: tuple[str]) -> pd.Series:
 
 @_register
 def forward_number_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    f = df["forward_number"]
-    return (_blank(f) | matches(f, r"\+[1-9][0-9]{1,14}")).astype(bool)
+    return (_blank(df["forward_number"]) | canonical_forward(df)).astype(bool)
 
 
 @_register
@@ -260,6 +263,8 @@ def forward_number_invalid(df: pd.DataFrame, *, params: tuple[object, ...]) -> p
 
 
 def canonical_forward(df: pd.DataFrame) -> pd.Series:
+    if "_fwd_canonical" in df.columns:  # computed once per validation (validate.run)
+        return df["_fwd_canonical"].astype(bool)
     return matches(df["forward_number"], r"\+[1-9][0-9]{1,14}")
 
 

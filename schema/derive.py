@@ -117,7 +117,7 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
 
 
 def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new columns only: the strings are shared
     out["_code_int"] = _code_ints(frame["code"])
     out["_code_len"] = frame["code"].str.len().fillna(0).astype("int64").to_numpy()
     pw = frame["password"]

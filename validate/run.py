@@ -107,7 +107,7 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
         return []
     import pandera.pandas as pa
 
-    from schema.checks import forward_items, guess_items
+    from schema.checks import canonical_forward, forward_items, guess_items
     from schema.derive import add_derived
     from schema.messages import Context, message
     from schema.model import build_schema
@@ -115,6 +115,7 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
 
     # Start the two costly checks in a second process first, so they run
     # beside everything else (schema/offload.py).
+    frame = frame.assign(_fwd_canonical=canonical_forward(frame).to_numpy())
     guessing = policy.severity_of("password-guessable", "error") != "off"
     phones = policy.severity_of("forward-number-invalid", "error") != "off"
     offload = Offload(guess_items(frame, policy.min_length) if guessing else [],
