@@ -23,7 +23,7 @@ from schema.phone import valid_e164
 _WORTH_A_PROCESS = 2000  # estimator calls; phone numbers count for a tenth each
 # The worker gets the phone numbers and this share of the passwords: the main
 # process still has every other rule to run.
-_REMOTE_SHARE = 0.8
+_REMOTE_SHARE = 0.7
 
 
 # Handed to the worker by fork rather than by pickling (a million numbers
