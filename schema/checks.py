@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from schema import password as pw
-from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRANSPORTS, TRUE_WORDS
+from schema.columns import FALSE_WORDS, TRANSPORTS, TRUE_WORDS
 from schema.derive import IP_PROBLEMS, arrow, isin, matches, matches_distinct, searches
 from schema.offload import CURRENT
 from schema.phone import valid_e164
@@ -225,7 +225,7 @@ def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Ser
         return ok
     offload = CURRENT.get()
     bits = (offload.guess_bits() if offload
-            else pw.estimate_bits(guess_items(df, min_len), min_bits))
+            else pw.estimate_many(guess_items(df, min_len), min_bits))
     ok.loc[mask] = np.asarray(bits) >= min_bits
     return ok
 
@@ -346,5 +346,3 @@ def transport_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Seri
 def notes_length(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     return (df["notes"].str.len() <= 200).astype(bool)
 
-
-__all__ = ["BOOLEAN_COLUMNS"]

@@ -6,7 +6,7 @@ Runs only on failing rows. Never includes a password.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
@@ -21,7 +21,6 @@ class Context:
     frame: pd.DataFrame  # with a "line" column
     policy: Policy
     today: str
-    _cache: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def first_line_by_code(self) -> dict[str, list[int]]:

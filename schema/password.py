@@ -83,7 +83,3 @@ def estimate_many(items: list[str], threshold: float | None = None) -> list[floa
                          for _ in range(_RECHECK_RUNS))
                 bits[i] = min(b, *again)
     return bits
-
-
-def estimate_bits(items: list[str], threshold: float | None = None) -> list[float]:
-    return estimate_many(items, threshold)

@@ -29,7 +29,6 @@ class Table:
     lines: np.ndarray  # int64, same length as frame
 
 
-_finding = finding
 # Findings after which nothing else about the file is worth saying.
 _FINAL = frozenset({"file-empty", "file-conflict-marker"})
 
@@ -97,7 +96,7 @@ def _exact_path(
         except StopIteration:
             break
         except csv.Error as exc:
-            findings.append(_finding(prev_end + 1, "file-quoting",
+            findings.append(finding(prev_end + 1, "file-quoting",
                                      f"malformed quoting ({exc}): a field with a comma, quote "
                                      "or line break must be quoted, and quotes inside it doubled"))
             return None, findings
@@ -108,11 +107,11 @@ def _exact_path(
             pending_blank.append(start)
             continue
         for blank in pending_blank:  # only blank lines *before* a row are errors
-            findings.append(_finding(blank, "file-blank-line",
+            findings.append(finding(blank, "file-blank-line",
                                      "blank line between rows: delete it"))
         pending_blank = []
         if len(record) != width:
-            findings.append(_finding(start, "file-field-count",
+            findings.append(finding(start, "file-field-count",
                                      f"{len(record)} fields where the header has {width}: "
                                      "check for a missing or extra comma (quote values "
                                      "that contain commas)"))
