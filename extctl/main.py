@@ -7,7 +7,9 @@ exit code; flag misuse is click's usage error (exit 2).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -30,7 +32,15 @@ SHORT_HELP: dict[str, str] = {
 }
 
 
+# Commands that hold no connection, lock or open file when they return: the
+# process may skip the interpreter's teardown (freeing every pandas object and
+# module one by one: 0.2 s of each pre-commit run, 0.4 s after a million rows).
+QUICK_EXIT = frozenset({"validate", "fmt"})
+
+
 class LazyGroup(click.Group):
+    invoked: str | None = None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -38,6 +48,7 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        LazyGroup.invoked = cmd_name
         module, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
@@ -72,7 +83,20 @@ def main() -> None:
     # import costs ~0.3 s of every pre-commit hook run. Mark it unavailable for
     # this process only (pandera handles ImportError by skipping strategies).
     sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-    cli(prog_name="extctl")
+    try:
+        cli(prog_name="extctl")
+    except SystemExit as done:
+        if LazyGroup.invoked not in QUICK_EXIT:
+            raise
+        code = done.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+            code = 1
+        for stream in (sys.stdout, sys.stderr):
+            # A closed pipe (`extctl validate | head`) has nothing left to keep.
+            with contextlib.suppress(OSError):
+                stream.flush()
+        os._exit(code or 0)
 
 
 if __name__ == "__main__":

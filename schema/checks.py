@@ -15,13 +15,20 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from schema import password as pw
-from schema.columns import FALSE_WORDS, TRANSPORTS, TRUE_WORDS
-from schema.derive import IP_PROBLEMS, arrow, isin, matches, matches_distinct, searches
+from schema.columns import TRANSPORTS
+from schema.derive import (
+    BOOL_INVALID,
+    BOOL_TRUE,
+    IP_PROBLEMS,
+    arrow,
+    isin,
+    literal_passwords,
+    matches,
+    matches_distinct,
+    searches,
+)
 from schema.offload import CURRENT
 from schema.phone import valid_e164
-
-_BOOL_WORDS = sorted(TRUE_WORDS | FALSE_WORDS)
-
 
 CheckFn = Callable[..., pd.Series]
 # rule id -> vectorised check over the whole frame, True where a row passes.
@@ -35,8 +42,8 @@ def _register(fn: CheckFn) -> CheckFn:
     return fn
 
 
-def truthy(col: pd.Series) -> pd.Series:
-    return col.str.lower().isin(TRUE_WORDS).astype(bool)
+def truthy(df: pd.DataFrame, column: str) -> pd.Series:
+    return (df[f"_b_{column}"] == BOOL_TRUE).astype(bool)
 
 
 def _blank(col: pd.Series) -> pd.Series:
@@ -60,8 +67,8 @@ def code_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
 
 @_register
 def code_length(df: pd.DataFrame, *, params: tuple[int, int]) -> pd.Series:
-    n = df["code"].str.len()
-    return (_blank(df["code"]) | ((n >= params[0]) & (n <= params[1]))).astype(bool)
+    n = df["_code_len"]
+    return ((n == 0) | ((n >= params[0]) & (n <= params[1]))).astype(bool)
 
 
 @_register
@@ -71,6 +78,10 @@ def code_duplicate(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series
 
 def duplicated_codes(df: pd.DataFrame) -> pd.Series:
     ints = df["_code_int"]
+    values = ints.to_numpy()
+    if len(values) < 2 or (values[1:] > values[:-1]).all():
+        # Strictly increasing (fmt sorts by code): no duplicate, no hashing.
+        return pd.Series(False, index=df.index)
     dup = ints.duplicated(keep=False) & (ints >= 0)
     odd = (ints < 0) & ~_blank(df["code"])
     if odd.any():  # malformed codes (few): compare as text
@@ -127,20 +138,19 @@ def code_team_range(
 @_register
 def name_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     n = df["name"]
-    length = n.str.len().fillna(0)
-    names = arrow(n)
-    edge_space = pc.not_equal(pc.utf8_trim_whitespace(names), names)  # Unicode-aware
-    bad: pd.Series = (
-        (length < 1) | (length > 64)
-        | searches(n, r"[\x00-\x1f\x7f]")
-        | edge_space.to_numpy(zero_copy_only=False)
-    )
-    return ~bad.astype(bool)
+    length = pc.utf8_length(arrow(n)).to_numpy(zero_copy_only=False)
+    # One RE2 pass: a control character anywhere, or Unicode white space at
+    # either end (\s alone is ASCII-only in RE2).
+    bad = searches(n, r"[\x00-\x1f\x7f\x{85}]|^[\pZ\s]|[\pZ\s]$").to_numpy()
+    return pd.Series(~(bad | (length < 1) | (length > 64)), index=n.index)
 
 
 @_register
 def name_formula(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return ~searches(df["name"], r"^[=+\-@]")
+    names = arrow(df["name"])
+    # Four prefix tests are a third of one regex pass over every name.
+    starts = [pc.starts_with(names, c).to_numpy(zero_copy_only=False) for c in "=+-@"]
+    return pd.Series(~np.logical_or.reduce(starts), index=df.index)
 
 
 # --- username -------------------------------------------------------------
@@ -148,7 +158,11 @@ def name_formula(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
 @_register
 def username_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     u = df["username"]
-    return (_blank(u) | matches(u, r"[A-Za-z0-9._-]{1,40}")).astype(bool)
+    named = ~_blank(u)
+    ok = pd.Series(True, index=df.index)
+    if named.any():  # most rows leave it blank (= the code): test only the others
+        ok.loc[named] = matches(u[named], r"[A-Za-z0-9._-]{1,40}").to_numpy()
+    return ok
 
 
 def effective_username(df: pd.DataFrame) -> pd.Series:
@@ -162,8 +176,11 @@ def username_duplicate(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Se
     named = ~_blank(df["username"])
     ok = pd.Series(True, index=df.index)
     if named.any():
-        lower = df.loc[named, "username"].str.lower()
-        ok.loc[named] = ~lower.duplicated(keep=False).to_numpy(dtype=bool)
+        lower = pc.utf8_lower(arrow(df.loc[named, "username"]))
+        if len(pc.unique(lower)) == len(lower):  # the usual answer, from one hash pass
+            return ok
+        dup = pd.Series(pd.arrays.ArrowStringArray(lower)).duplicated(keep=False)
+        ok.loc[named] = ~dup.to_numpy(dtype=bool)
     return ok
 
 
@@ -171,7 +188,10 @@ def username_duplicate(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Se
 def username_code_clash(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     # Codes are digits, so only an all-digit username can be another row's code.
     u = df["username"]
-    digits = matches(u, r"[1-9][0-9]{0,17}")
+    named = ~_blank(u)
+    digits = pd.Series(False, index=df.index)
+    if named.any():
+        digits.loc[named] = matches(u[named], r"[1-9][0-9]{0,17}").to_numpy()
     ok = pd.Series(True, index=df.index)
     if digits.any():
         as_int = pd.Series(u[digits].astype("int64").to_numpy())
@@ -205,11 +225,12 @@ def password_sequence(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Ser
 
 def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
     """Literal passwords the estimator judges: the others already failed on length."""
-    # From the raw columns, so the estimator can start before anything is derived.
-    pw = arrow(df["password"])
-    auto = pc.or_(pc.equal(pw, ""), pc.equal(pc.utf8_lower(pw), "auto"))
-    judged = pc.and_(pc.invert(auto), pc.greater_equal(pc.utf8_length(pw), min_len))
-    return pd.Series(judged.to_numpy(zero_copy_only=False), index=df.index, dtype=bool)
+    # Also from the raw columns, so the estimator can start before anything is derived.
+    literal = (df["_literal"].to_numpy(dtype=bool) if "_literal" in df.columns
+               else literal_passwords(df["password"]))
+    long_enough = pc.greater_equal(pc.utf8_length(arrow(df["password"])), min_len)
+    judged = literal & long_enough.to_numpy(zero_copy_only=False)
+    return pd.Series(judged, index=df.index, dtype=bool)
 
 
 def guess_items(df: pd.DataFrame, min_len: int) -> list[str]:
@@ -241,8 +262,7 @@ def call_limit_range(df: pd.DataFrame, *, params: tuple[int]) -> pd.Series:
 
 @_register
 def boolean_format(df: pd.DataFrame, *, params: tuple[str]) -> pd.Series:
-    col = df[params[0]]
-    return (_blank(col) | col.str.lower().isin(_BOOL_WORDS)).astype(bool)
+    return (df[f"_b_{params[0]}"] != BOOL_INVALID).astype(bool)
 
 
 @_register
@@ -294,7 +314,7 @@ def allowed_ips_any(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Serie
 
 @_register
 def allowed_ips_required(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    return ~(_blank(df["allowed_ips"]) & ~truthy(df["remote"])).astype(bool)
+    return ~(_blank(df["allowed_ips"]) & ~truthy(df, "remote")).astype(bool)
 
 
 @_register
@@ -332,7 +352,7 @@ def rotation_overdue(df: pd.DataFrame, *, params: tuple[str, int]) -> pd.Series:
     today, days = params
     oldest = pd.Timestamp(today) - pd.Timedelta(days=days)
     dates = df["_rotated"]
-    overdue = truthy(df["high_risk"]) & ~(dates >= oldest).astype(bool)
+    overdue = truthy(df, "high_risk") & ~(dates >= oldest).astype(bool)
     return ~overdue
 
 

@@ -7,18 +7,20 @@ stays a pure function of the frame and no rule repeats a 1M-row parse.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schema.columns import AUTO_PASSWORD
+from schema.columns import AUTO_PASSWORD, BOOLEAN_COLUMNS, FALSE_WORDS, TRUE_WORDS
 
 # allowed_ips problems, by rule id; index 0 = none
 IP_PROBLEMS: tuple[str, ...] = ("", "allowed-ips-format", "allowed-ips-host-bits",
                                 "allowed-ips-any")
+# `_b_<column>` values of the boolean columns
+BOOL_TRUE, BOOL_FALSE, BOOL_BLANK, BOOL_INVALID = 1, 0, -1, -2
 
 
 def arrow(col: pd.Series) -> pa.Array | pa.ChunkedArray:
@@ -38,15 +40,24 @@ def matches(col: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)
 
 
+def by_distinct(col: pd.Series, verdicts: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """Apply `verdicts` (one answer per distinct value, in order) to a column
+    with few distinct values (team, transport, booleans, office subnets) and
+    spread the answers back over the rows."""
+    encoded = pc.dictionary_encode(arrow(col))  # one hash pass; chunks share one dictionary
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not chunks:
+        return np.asarray(verdicts(pa.array([], type=pa.string())))[:0]
+    idx = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    spread: np.ndarray = np.asarray(verdicts(chunks[0].dictionary))[idx.astype(np.int64)]
+    return spread
+
+
 def matches_distinct(col: pd.Series, pattern: str) -> pd.Series:
-    """`matches` for low-cardinality columns (team, transport): each distinct
-    value is tested once."""
-    arr = arrow(col)
-    uniques = pc.unique(arr)
-    verdict = pc.match_substring_regex(uniques, f"^(?:{pattern})$").to_numpy(
-        zero_copy_only=False)
-    idx = pc.index_in(arr, value_set=uniques).to_numpy(zero_copy_only=False)
-    return pd.Series(verdict[idx.astype(np.int64)], index=col.index, dtype=bool)
+    """`matches` for low-cardinality columns: each distinct value is tested once."""
+    verdict = by_distinct(col, lambda u: pc.match_substring_regex(u, f"^(?:{pattern})$")
+                          .to_numpy(zero_copy_only=False))
+    return pd.Series(verdict, index=col.index, dtype=bool)
 
 
 def searches(col: pd.Series, pattern: str) -> pd.Series:
@@ -78,24 +89,45 @@ def ip_problem(value: str) -> int:
 
 
 def _ip_problems(col: pd.Series) -> np.ndarray:
-    arr = arrow(col)
-    uniques = pc.unique(arr)
     # Office subnets repeat: parse each distinct list once.
-    verdict = np.array([ip_problem(v) if v else 0 for v in uniques.to_pylist()], dtype=np.int8)
-    idx = pc.index_in(arr, value_set=uniques).to_numpy(zero_copy_only=False)
-    problems: np.ndarray = verdict[idx.astype(np.int64)]
-    return problems
+    return by_distinct(col, lambda u: np.array([ip_problem(v) if v else 0
+                                                for v in u.to_pylist()], dtype=np.int8))
 
 
-def _code_ints(col: pd.Series) -> np.ndarray:
-    """Digit codes as int64; -1 for anything that is not a valid digit code."""
+def _bool_word(value: str) -> int:
+    low = value.lower()
+    return BOOL_TRUE if low in TRUE_WORDS else BOOL_FALSE if low in FALSE_WORDS else (
+        BOOL_BLANK if value == "" else BOOL_INVALID)
+
+
+def _booleans(col: pd.Series) -> np.ndarray:
+    # A boolean column has a handful of distinct spellings: read each once.
+    return by_distinct(col, lambda u: np.array([_bool_word(v) for v in u.to_pylist()],
+                                               dtype=np.int8))
+
+
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _code_ints(col: pd.Series, lengths: np.ndarray) -> np.ndarray:
+    """Digit codes as int64; -1 for anything that is not a valid digit code
+    (no leading zero, no sign, at most 18 digits)."""
     arr = arrow(col)
-    ok = pc.match_substring_regex(arr, r"^[1-9][0-9]{0,17}$").to_numpy(zero_copy_only=False)
-    ok = ok.astype(bool)
-    out = np.full(len(arr), -1, dtype=np.int64)
-    if ok.any():
-        out[ok] = pc.cast(pc.filter(arr, pa.array(ok)), pa.int64()).to_numpy()
-    return out
+    try:  # one cast for the usual file where every code parses
+        ints = pc.cast(arr, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:  # blanks or letters somewhere: test each code
+        ok = pc.match_substring_regex(arr, r"^[1-9][0-9]{0,17}$").to_numpy(
+            zero_copy_only=False).astype(bool)
+        out = np.full(len(arr), -1, dtype=np.int64)
+        if ok.any():
+            out[ok] = pc.cast(pc.filter(arr, pa.array(ok)), pa.int64()).to_numpy()
+        return out
+    # The cast also takes "0123" and "-5": exactly as many digits as characters
+    # rules those out.
+    digits = np.searchsorted(_POW10, ints, side="right")
+    good = (ints > 0) & (ints < _POW10[18]) & (digits == lengths)
+    result: np.ndarray = np.where(good, ints, -1)
+    return result
 
 
 def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.ndarray]:
@@ -116,17 +148,42 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
     return flags
 
 
+def literal_passwords(col: pd.Series) -> np.ndarray:
+    """Rows with a literal password: not blank, not `auto` in any case."""
+    arr = arrow(col)
+    # Nearly every row is exactly "auto" or blank: lower-case only the rest.
+    maybe = pc.invert(pc.or_(pc.equal(arr, AUTO_PASSWORD), pc.equal(arr, "")))
+    literal: np.ndarray = maybe.to_numpy(zero_copy_only=False).astype(bool)
+    rows = np.flatnonzero(literal)
+    if len(rows):
+        lowered = pc.utf8_lower(arr.take(pa.array(rows)))
+        literal[rows] = pc.not_equal(lowered, AUTO_PASSWORD).to_numpy(zero_copy_only=False)
+    return literal
+
+
+def _rotation_dates(col: pd.Series) -> pd.Series:
+    """password_rotated as datetime64 (NaT when blank or not YYYY-MM-DD)."""
+    out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
+    given = (col != "").to_numpy(dtype=bool)  # high-risk rows only: few
+    if given.any():
+        d = col[given]
+        shaped = matches(d, r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+        out[given] = pd.to_datetime(d.where(shaped, None), format="%Y-%m-%d",
+                                    errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return out
+
+
 def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)  # new columns only: the strings are shared
-    out["_code_int"] = _code_ints(frame["code"])
-    out["_code_len"] = frame["code"].str.len().fillna(0).astype("int64").to_numpy()
-    pw = frame["password"]
-    literal = ~((pw == "") | (pw.str.lower() == AUTO_PASSWORD)).astype(bool).to_numpy()
+    lengths = pc.utf8_length(arrow(frame["code"])).to_numpy(zero_copy_only=False)
+    out["_code_len"] = lengths.astype(np.int64)
+    out["_code_int"] = _code_ints(frame["code"], lengths)
+    literal = literal_passwords(frame["password"])
     out["_literal"] = literal
     for name, values in _password_flags(frame, literal).items():
         out[name] = values
     out["_ip_problem"] = _ip_problems(frame["allowed_ips"])
-    d = frame["password_rotated"]
-    shaped = matches(d, r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-    out["_rotated"] = pd.to_datetime(d.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    for col in BOOLEAN_COLUMNS:
+        out[f"_b_{col}"] = _booleans(frame[col])
+    out["_rotated"] = _rotation_dates(frame["password_rotated"])
     return out

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from extctl.errors import CheckFailed
-from schema.columns import COLUMNS
+from schema.columns import BOOLEAN_COLUMNS, COLUMNS, FALSE_WORDS, TRUE_WORDS
 from validate.findings import FileReport
 from validate.reader import read_table
-from validate.run import normalise
 
 
 def canonical_bytes(data: bytes, path: str) -> bytes:
@@ -43,3 +44,16 @@ def canonical_bytes(data: bytes, path: str) -> bytes:
     frame = frame.iloc[order]
     text: str = frame.to_csv(index=False, lineterminator="\n")
     return text.encode("utf-8")
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Booleans as true/false (blank stays blank); everything else as written."""
+    out = frame.copy()
+    for col in BOOLEAN_COLUMNS:
+        arr = pa.array(out[col].array).cast(pa.string())
+        low = pc.utf8_lower(arr)
+        true = pc.is_in(low, value_set=pa.array(sorted(TRUE_WORDS)))
+        false = pc.is_in(low, value_set=pa.array(sorted(FALSE_WORDS)))
+        fixed = pc.if_else(true, "true", pc.if_else(false, "false", arr))
+        out[col] = pd.Series(pd.arrays.ArrowStringArray(fixed), index=out.index)
+    return out

@@ -54,6 +54,20 @@ def parse(data: bytes) -> Parsed:
         return Parsed(data, [finding(1, "file-empty",
                                      "the file is empty: it needs at least the header row "
                                      f"({','.join(COLUMNS[:2])},...)")])
+    # The header is one short line; the UTF-8 check of the whole file is left
+    # to pyarrow on the fast path (it validates too) or to the exact reader.
+    header, findings, known = _read_header(data[:65536].decode("utf-8", "replace"))
+    if header is not None:
+        balanced, ends = _record_starts(data)
+        # Quoted newlines make pyarrow's chunking much slower: only when present.
+        arrow = _arrow(data, len(header), multiline=ends is not None) if balanced else None
+        if arrow is not None:
+            arrow = _drop_trailing_blank_lines(data, arrow, header.index("code"))
+        if arrow is not None:
+            # A clean parse has every record at the header's width, so no line
+            # is a conflict marker (a lone "=======" is one field) or blank
+            # (see _drop_trailing_blank_lines): no byte scan for either.
+            return Parsed(data, findings, header, known, arrow, ends)
     conflicts = [
         finding(line_of(data, m.start()), "file-conflict-marker",
                 "Git conflict marker: resolve the merge conflict and remove the marker lines")
@@ -61,15 +75,27 @@ def parse(data: bytes) -> Parsed:
     ]
     if conflicts:
         return Parsed(data, conflicts)
-    # The header is one short line; the UTF-8 check of the whole file is left
-    # to pyarrow on the fast path (it validates too) or to the exact reader.
-    header, findings, known = _read_header(data[:65536].decode("utf-8", "replace"))
-    if header is None or not _looks_simple(data):
-        return Parsed(data, findings, header, known)
-    balanced, ends = _record_starts(data)
-    # Quoted newlines make pyarrow's chunking much slower: only when present.
-    arrow = _arrow(data, len(header), multiline=ends is not None) if balanced else None
-    return Parsed(data, findings, header, known, arrow, ends)
+    return Parsed(data, findings, header, known)
+
+
+def _drop_trailing_blank_lines(data: bytes, table: pa.Table, code: int) -> pa.Table | None:
+    """pyarrow reads a blank line as a record of empty fields. Blank lines at
+    the end of the file are fine and dropped; anywhere else (or a record of
+    empty fields, `,,,`) the file goes to the exact reader, which tells them
+    apart. None = take the exact path."""
+    import pyarrow.compute as pc
+
+    empty = pc.equal(table.column(code), "")
+    if not pc.any(empty).as_py():  # every record has a code: none is blank
+        return table
+    tail = data[len(data.rstrip(b"\r\n")):]
+    # The last record's own line end, then one empty record per blank line
+    # (a lone \r in there: the counts disagree and the exact reader decides).
+    trailing = max(tail.count(b"\n") - 1, 0)
+    keep = table.num_rows - trailing
+    if trailing and keep >= 0 and not pc.any(empty.slice(0, keep)).as_py():
+        return table.slice(0, keep)
+    return None
 
 
 def _arrow(data: bytes, width: int, multiline: bool = True) -> pa.Table | None:
@@ -89,7 +115,7 @@ def _arrow(data: bytes, width: int, multiline: bool = True) -> pa.Table | None:
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=1 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=multiline,
-                                             ignore_empty_lines=True,
+                                             ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -129,17 +155,6 @@ def _maybe_conflict(data: bytes) -> bool:
     # memchr-speed pre-check (every conflict has all three markers, so one
     # search will do); the anchored regex is slow on 100 MB.
     return b"<<<<<<<" in data
-
-
-def _looks_simple(data: bytes) -> bool:
-    # Blank lines (pyarrow would skip them silently) and odd quoting need the
-    # exact path. Whitespace-only lines need no look here: pyarrow reports them
-    # as rows with the wrong field count, which also sends us to the exact path.
-    for blank in (b"\n\n", b"\n\r\n"):
-        at = data.find(blank)
-        if at >= 0 and not _ONLY_SPACE.fullmatch(data, at):  # trailing blank lines are fine
-            return False
-    return True
 
 
 def _read_header(text: str) -> tuple[tuple[str, ...] | None, list[Finding], list[int]]:
@@ -193,6 +208,8 @@ def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
     quotes = np.flatnonzero(buf == 34)
     if len(quotes) % 2:
         return False, None
+    if not _newline_in_quotes(buf, quotes):  # the usual case: look at quoted bytes only
+        return True, None
     newlines = np.flatnonzero(buf == 10)
     inside = (np.searchsorted(quotes, newlines) % 2) == 1
     if not inside.any():
@@ -202,3 +219,13 @@ def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
     return True, np.append(ends, len(newlines))
 
 
+def _newline_in_quotes(buf: np.ndarray, quotes: np.ndarray) -> bool:
+    """Whether a newline sits between an opening quote and its closing one."""
+    opens, closes = quotes[0::2] + 1, quotes[1::2]
+    sizes = closes - opens
+    total = int(sizes.sum())
+    if total > len(buf) // 4:  # mostly quoted: the caller's exact scan is as cheap
+        return True
+    # every quoted byte's offset: the start of its span plus its place in it
+    starts = np.repeat(opens - np.cumsum(sizes) + sizes, sizes)
+    return bool((buf[starts + np.arange(total)] == 10).any())

@@ -12,11 +12,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# Imported here rather than where first used: the CLI imports this module
+# while the file is still being parsed in a thread, so pandera's import
+# (0.4 s) overlaps the parse instead of following it.
+import pandera.pandas as pa
+
 from extctl.errors import UsageError
 from extctl.policy import Policy
-from schema.columns import BOOLEAN_COLUMNS, COLUMNS, FALSE_WORDS, MASK, SECRET_COLUMNS, TRUE_WORDS
+from schema.checks import canonical_forward, forward_items, guess_items
+from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
+from schema.derive import add_derived
+from schema.messages import Context, message
+from schema.model import build_schema
+from schema.offload import CURRENT, Offload
 from schema.rules import RULES
 from validate.findings import FileReport, Finding
+from validate.fmt import normalise
 from validate.parse import Parsed, Prefetch
 from validate.reader import read_table
 
@@ -86,33 +97,9 @@ def validate_bytes(
                       frame=normalise(frame) if keep_frame else None, header=table.header)
 
 
-def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Booleans as true/false (blank stays blank); everything else as written."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    out = frame.copy()
-    for col in BOOLEAN_COLUMNS:
-        arr = pa.array(out[col].array).cast(pa.string())
-        low = pc.utf8_lower(arr)
-        true = pc.is_in(low, value_set=pa.array(sorted(TRUE_WORDS)))
-        false = pc.is_in(low, value_set=pa.array(sorted(FALSE_WORDS)))
-        fixed = pc.if_else(true, "true", pc.if_else(false, "false", arr))
-        out[col] = pd.Series(pd.arrays.ArrowStringArray(fixed), index=out.index)
-    return out
-
-
 def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[Finding]:
     if frame.empty:
         return []
-    import pandera.pandas as pa
-
-    from schema.checks import canonical_forward, forward_items, guess_items
-    from schema.derive import add_derived
-    from schema.messages import Context, message
-    from schema.model import build_schema
-    from schema.offload import CURRENT, Offload
-
     # Start the two costly checks in a second process first, so they run
     # beside everything else (schema/offload.py).
     frame = frame.assign(_fwd_canonical=canonical_forward(frame).to_numpy())

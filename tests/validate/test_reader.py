@@ -48,8 +48,31 @@ def test_header_only_is_valid_and_empty() -> None:
     assert report.ok and report.rows == 0 and report.findings == ()
 
 
-def test_trailing_blank_lines_are_fine() -> None:
-    assert findings(HEADER + b"2105,Mia,true\n\n\n") == []
+@pytest.mark.parametrize("tail", [b"\n", b"\n\n", b"\n\n\n", b"\r\n\r\n", b"", b"\n\r\n"])
+def test_trailing_blank_lines_are_fine(tail: bytes) -> None:
+    data = HEADER + b"2105,Mia,true\n2106,Bob,true" + tail
+    report = validate_bytes(data, "extensions.csv", Policy(), TODAY)
+    assert report.findings == () and report.rows == 2
+    assert report.frame is not None and report.frame["code"].tolist() == ["2105", "2106"]
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    # a record of empty fields is a row (with row findings), never a blank line
+    (HEADER + b"2105,Mia,true\n,,\n2106,Bob,true\n", [(3, "code-format"), (3, "name-format")]),
+    (HEADER + b"2105,Mia,true\n,,\n", [(3, "code-format"), (3, "name-format")]),
+    (HEADER + b"2105,Mia,true\n,,\n\n", [(3, "code-format"), (3, "name-format")]),
+    (HEADER + b"\n2105,Mia,true\n", [(2, "file-blank-line")]),
+    (HEADER + b"2105,Mia,true\n\n\n2106,Bob,true\n\n",
+     [(3, "file-blank-line"), (4, "file-blank-line")]),
+])
+def test_empty_records_and_blank_lines(data: bytes, expected: list[tuple[int, str]]) -> None:
+    assert [(line, rule) for line, rule in findings(data) if rule != "allowed-ips-required"] \
+        == expected
+
+
+def test_conflict_marker_text_inside_a_quoted_note_is_not_a_conflict() -> None:
+    data = csv_bytes(row("2105", notes="before\n=======\nafter"), row("2106"))
+    assert findings(data) == []
 
 
 def test_unknown_column_suggests_the_right_one() -> None:
