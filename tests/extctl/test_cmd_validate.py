@@ -151,3 +151,21 @@ def test_no_literal_password_in_any_output(secrets: list[str], fmt: str) -> None
         res = CliRunner().invoke(cli, ["validate", "--format", fmt])
         assert res.exit_code in (0, 1)
         assert "ZQ" not in res.output
+
+
+def test_quick_exit_keeps_every_byte_of_a_large_report(tmp_path: Path) -> None:
+    # validate ends with os._exit (no interpreter teardown): the output must
+    # still be flushed whole, through a pipe, with the right exit code.
+    rows = [row(str(3000 + i), call_limit="99") for i in range(4000)]
+    (tmp_path / "extensions.csv").write_bytes(csv_bytes(*rows))
+    res = run(["validate", "--format", "json"], tmp_path)
+    assert res.returncode == 1, res.stderr
+    findings = json.loads(res.stdout)["files"][0]["findings"]
+    assert len(findings) == 4000 and {f["rule"] for f in findings} == {"call-limit-range"}
+
+
+def test_quick_exit_keeps_usage_errors_at_exit_2(tmp_path: Path) -> None:
+    res = run(["validate", "--format", "xml"], tmp_path)
+    assert res.returncode == 2 and "Invalid value for '--format'" in res.stderr
+    res = run(["validate", "missing.csv"], tmp_path)
+    assert res.returncode == 2 and "missing.csv: file not found" in res.stderr
