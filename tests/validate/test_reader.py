@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from extctl.policy import Policy
 from tests.helpers import TODAY, csv_bytes, row
-from validate.parse import _read_header
+from validate.parse import Parsed, _read_header, parse
 from validate.reader import _exact_path, read_table
 from validate.run import validate_bytes
 
@@ -114,3 +119,40 @@ def test_fast_and_exact_paths_agree(crlf: bool) -> None:
     assert fast is not None and exact is not None
     assert fast.frame.astype(str).equals(exact.frame.astype(str))
     assert np.array_equal(fast.lines, exact.lines)
+
+
+FIELDS = st.one_of(st.sampled_from(["2105", "2106", "", "Mia", "true", "a,b", 'say "hi"',
+                                    "two\nlines", "cr\r\nlf", "=======", ",,"]),
+                   st.text(alphabet='ab1 ,"\n', max_size=6))
+RECORDS = st.lists(st.tuples(FIELDS, FIELDS, FIELDS) | st.just(()), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(RECORDS, st.integers(0, 3), st.booleans(), st.booleans())
+def test_fast_path_agrees_with_the_exact_reader(
+    records: list[tuple[str, ...]], trailing: int, crlf: bool, final_newline: bool
+) -> None:
+    # () is a blank line; the file may end in blank lines and lack its last newline.
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(["code", "name", "remote"])
+    for rec in records:
+        if rec:
+            writer.writerow(rec)
+        else:
+            buf.write("\r\n" if crlf else "\n")
+    text = buf.getvalue()
+    if not final_newline:
+        text = text.rstrip("\r\n")
+    text += ("\r\n" if crlf else "\n") * trailing
+    data = text.encode()
+    parsed = parse(data)
+    exact = Parsed(parsed.data, [f for f in parsed.findings], parsed.header, parsed.known)
+    fast_table, fast_findings = read_table(data, parsed)
+    exact_table, exact_findings = read_table(data, exact)
+    event(f"fast path: {parsed.arrow is not None}")
+    assert fast_findings == exact_findings or parsed.arrow is None
+    if parsed.arrow is not None:  # the fast path took it: same rows, same lines
+        assert fast_table is not None and exact_table is not None
+        assert fast_table.frame.astype(str).equals(exact_table.frame.astype(str))
+        assert fast_table.lines.tolist() == exact_table.lines.tolist()
