@@ -421,11 +421,13 @@ def new_passwords(rows: pd.DataFrame, state: pd.DataFrame, secrets: Mapping[str,
     current = state.set_index("code")["password"] if not state.empty else pd.Series(dtype=object)
     given = rows["code"].map(dict(secrets)).astype(object)
     kept = rows["code"].map(current).astype(object)
-    out = given.fillna(kept)
+    # where(), not fillna(): object columns, no dtype inference (pandas
+    # deprecates fillna's silent downcasting).
+    out = given.where(given.notna(), kept)
     missing = out.isna()
     if missing.any():  # few rows: only creates without a secret
         literal = rows["password"].where(~rows["password"].isin(["", "auto"]))
-        out = out.fillna(literal)
+        out = out.where(out.notna(), literal)
         gaps = out.isna()
         out = out.where(~gaps, pd.Series([generate() if g else "" for g in gaps.tolist()],
                                          index=out.index))
