@@ -26,6 +26,7 @@ import pytest
 from schema.columns import COLUMNS
 from tests.conftest import need
 from tests.e2e.sipclients import free_udp_port, options_ok, wait_until
+from tests.fixtures.reaper import Reaper
 
 REPO = Path(__file__).resolve().parents[2]
 CFG = REPO / "pbx" / "kamailio.cfg"
@@ -51,6 +52,7 @@ class Pbx:
     pg_url: str | None = None  # a PostgreSQL database instead of pbx.sqlite
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    reaper: Reaper | None = None
     outputs: list[str] = field(default_factory=list)  # everything our tools printed
 
     @property
@@ -138,12 +140,15 @@ class Pbx:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
+        self.reaper = Reaper(groups=[self.proc.pid])
         if not wait_until(lambda: not self.alive() or options_ok(self.port, 1.0), 15, 0.2):
             raise AssertionError("kamailio did not answer OPTIONS within 15 s")
         if not self.alive():
             raise AssertionError("kamailio exited at start")
 
     def stop(self) -> None:
+        if self.reaper is not None:
+            self.reaper.cancel()
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)
