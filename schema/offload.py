@@ -11,6 +11,7 @@ run last and join. Small files never pay for a process.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextvars import ContextVar
 
@@ -34,6 +35,22 @@ _SHARED: dict[str, object] = {}
 def _phones(numbers: pd.Series) -> np.ndarray:
     result: np.ndarray = valid_e164(numbers).to_numpy(dtype=bool)
     return result
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: the kernel kills this worker when the process that
+    forked it ends, however it ends (the CLI leaves with os._exit, or is
+    killed). An orphaned worker would hold the caller's stdout open forever."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # another OS: close() still shuts it down
+        return
+    if os.getppid() != parent:  # the parent ended before prctl took effect
+        os._exit(0)
 
 
 def _remote_phones() -> np.ndarray:
@@ -60,7 +77,8 @@ class Offload:
         if len(passwords) + len(numbers) // 10 >= _WORTH_A_PROCESS:
             _SHARED.update(passwords=passwords, numbers=numbers)
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("fork")
+                max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                initializer=_die_with_parent, initargs=(os.getpid(),),
             )
             self._phone = self._pool.submit(_remote_phones)  # forks the worker
             self._split = int(len(passwords) * _REMOTE_SHARE)
@@ -77,8 +95,13 @@ class Offload:
         return _phones(self._numbers)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is None:
+            return
+        # Both answers joined (the usual case): the idle worker exits at once
+        # and is reaped here. Otherwise (a check failed first) do not wait for
+        # its work; it ends with this process (_die_with_parent).
+        idle = all(f is None or f.done() for f in (self._guess, self._phone))
+        self._pool.shutdown(wait=idle, cancel_futures=True)
 
 
 # The offload of the validation in progress (set by validate.run).

@@ -149,6 +149,6 @@ def _failing_rows(frame: pd.DataFrame, indices: np.ndarray) -> dict[int, dict[st
     lookup per finding costs 60 µs: a minute for 100,000 findings)."""
     failing = np.unique(indices)
     names = [*COLUMNS, "line"]
-    columns = [frame[c].to_numpy()[failing].astype(str).tolist() for c in names]
+    columns = [frame[c].take(failing).astype(str).tolist() for c in names]
     return {idx: dict(zip(names, cells, strict=True))
             for idx, cells in zip(failing.tolist(), zip(*columns, strict=True), strict=True)}

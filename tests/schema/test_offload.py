@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from schema.offload import Offload
 from schema.password import estimate_many
 from schema.phone import valid_e164
+from tests.helpers import csv_bytes, row
 
 
 def test_offload_matches_serial_results() -> None:
@@ -32,3 +40,66 @@ def test_small_batches_stay_in_process() -> None:
     assert offload._pool is None
     assert offload.guess_bits()[0] >= 50
     assert offload.phone_valid().tolist() == [True]
+
+
+ROOT = Path(__file__).parents[2]
+
+
+def _offloading_repo(tmp_path: Path, literal: int) -> Path:
+    # Enough literal passwords for the second process (schema/offload.py).
+    rows = [row(str(100000 + i), password=f"tQ7#vZ2m!Lp9Rx{i:05d}") for i in range(literal)]
+    (tmp_path / "extensions.csv").write_bytes(csv_bytes(*rows))
+    return tmp_path
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_cli_with_a_worker_returns_and_leaves_no_process(tmp_path: Path) -> None:
+    # The CLI exits with os._exit: a worker left behind would keep the
+    # caller's pipe open and this run would hang until the timeout.
+    repo = _offloading_repo(tmp_path, 2500)
+    for _ in range(2):
+        res = subprocess.run([sys.executable, "-m", "extctl.main", "validate"], cwd=repo,
+                             capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert res.returncode in (0, 1), res.stderr  # some numbered secrets hold runs
+        assert "1 file, 2500 rows" in res.stdout
+
+
+def test_worker_dies_with_a_killed_cli(tmp_path: Path) -> None:
+    repo = _offloading_repo(tmp_path, 20000)
+    cli = subprocess.Popen([sys.executable, "-m", "extctl.main", "validate"], cwd=repo,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and cli.poll() is None and time.monotonic() < deadline:
+            workers = _children(cli.pid)
+            time.sleep(0.05)
+        assert workers, "the CLI never started its worker"
+        cli.send_signal(signal.SIGKILL)
+    finally:
+        cli.kill()
+        cli.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers)
