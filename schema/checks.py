@@ -21,8 +21,9 @@ from schema.derive import (
     BOOL_TRUE,
     IP_PROBLEMS,
     arrow,
+    canonical_numbers,
+    guess_mask,
     isin,
-    literal_passwords,
     matches,
     matches_distinct,
     searches,
@@ -225,12 +226,7 @@ def password_sequence(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Ser
 
 def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
     """Literal passwords the estimator judges: the others already failed on length."""
-    # Also from the raw columns, so the estimator can start before anything is derived.
-    literal = (df["_literal"].to_numpy(dtype=bool) if "_literal" in df.columns
-               else literal_passwords(df["password"]))
-    long_enough = pc.greater_equal(pc.utf8_length(arrow(df["password"])), min_len)
-    judged = literal & long_enough.to_numpy(zero_copy_only=False)
-    return pd.Series(judged, index=df.index, dtype=bool)
+    return pd.Series(guess_mask(df["password"], min_len), index=df.index)
 
 
 def guess_items(df: pd.DataFrame, min_len: int) -> list[str]:
@@ -283,14 +279,9 @@ def forward_number_invalid(df: pd.DataFrame, *, params: tuple[object, ...]) -> p
 
 
 def canonical_forward(df: pd.DataFrame) -> pd.Series:
-    if "_fwd_canonical" in df.columns:  # computed once per validation (validate.run)
+    if "_fwd_canonical" in df.columns:  # derived once per validation
         return df["_fwd_canonical"].astype(bool)
-    return matches(df["forward_number"], r"\+[1-9][0-9]{1,14}")
-
-
-def forward_items(df: pd.DataFrame) -> pd.Series:
-    """The numbers forward-number-invalid judges, in row order."""
-    return df["forward_number"][canonical_forward(df)]
+    return pd.Series(canonical_numbers(df["forward_number"]), index=df.index)
 
 
 def _ip_rule(df: pd.DataFrame, rule: str) -> pd.Series:

@@ -161,6 +161,21 @@ def literal_passwords(col: pd.Series) -> np.ndarray:
     return literal
 
 
+def guess_mask(passwords: pd.Series, min_len: int) -> np.ndarray:
+    """Literal passwords the estimator judges (the shorter ones already fail
+    password-length). Computed alike in both processes of schema/offload.py."""
+    long_enough = pc.greater_equal(pc.utf8_length(arrow(passwords)), min_len)
+    mask: np.ndarray = literal_passwords(passwords) & long_enough.to_numpy(
+        zero_copy_only=False)
+    return mask
+
+
+def canonical_numbers(numbers: pd.Series) -> np.ndarray:
+    """Forward numbers in canonical E.164 form (+ and 2-15 digits)."""
+    hit: np.ndarray = matches(numbers, r"\+[1-9][0-9]{1,14}").to_numpy()
+    return hit
+
+
 def _rotation_dates(col: pd.Series) -> pd.Series:
     """password_rotated as datetime64 (NaT when blank or not YYYY-MM-DD)."""
     out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
@@ -186,4 +201,5 @@ def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
     for col in BOOLEAN_COLUMNS:
         out[f"_b_{col}"] = _booleans(frame[col])
     out["_rotated"] = _rotation_dates(frame["password_rotated"])
+    out["_fwd_canonical"] = canonical_numbers(frame["forward_number"])
     return out

@@ -19,7 +19,6 @@ import pandera.pandas as pa
 
 from extctl.errors import UsageError
 from extctl.policy import Policy
-from schema.checks import canonical_forward, forward_items, guess_items
 from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
 from schema.derive import add_derived
 from schema.messages import Context, message
@@ -102,12 +101,11 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
         return []
     # Start the two costly checks in a second process first, so they run
     # beside everything else (schema/offload.py).
-    frame = frame.assign(_fwd_canonical=canonical_forward(frame).to_numpy())
     guessing = policy.severity_of("password-guessable", "error") != "off"
     phones = policy.severity_of("forward-number-invalid", "error") != "off"
-    offload = Offload(guess_items(frame, policy.min_length) if guessing else [],
-                      forward_items(frame) if phones else frame["forward_number"][:0],
-                      policy.min_guess_bits)
+    offload = Offload(frame["password"] if guessing else frame["password"][:0],
+                      frame["forward_number"] if phones else frame["forward_number"][:0],
+                      policy.min_length, policy.min_guess_bits)
     token = CURRENT.set(offload)
     schema, bound = build_schema(policy, today)
     try:

@@ -70,7 +70,8 @@ def frame(**cols: list[str]) -> pd.DataFrame:
 
     n = len(next(iter(cols.values())))
     base = {c: [""] * n for c in ("code", "name", "username", "password", "allowed_ips",
-                                  "dnd", "remote", "enabled", "high_risk", "password_rotated")}
+                                  "dnd", "remote", "enabled", "high_risk", "password_rotated",
+                                  "forward_number")}
     base.update(cols)
     return add_derived(pd.DataFrame({c: strings(v) for c, v in base.items()}))
 
