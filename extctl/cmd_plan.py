@@ -24,10 +24,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
     """The CSV's rows, or the findings on stderr and exit 1: an invalid CSV never plans."""
-    from validate.reporters import render
-    from validate.run import validate_path
+    from validate.parse import Prefetch
 
-    report = validate_path(file, policy, today)
+    job = Prefetch(file)  # parses in a thread while pandas and pandera import
+    from validate.reporters import render
+    from validate.run import validate_prefetched
+
+    report = validate_prefetched(job, policy, today)
     if not report.ok or report.frame is None:
         click.echo(render([report], "text"), err=True, nl=False)
         raise CheckFailed(f"{file} is invalid: fix the errors above; no plan was made")
