@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schema.derive import arrow
+
 _TYPES = (
     "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
     "voip", "pager", "uan", "voicemail",
@@ -117,8 +119,7 @@ def valid_e164(numbers: pd.Series) -> pd.Series:
     """True where the canonical-form number ("+" digits) is valid per libphonenumber."""
     result = np.zeros(len(numbers), dtype=bool)
     if len(numbers):
-        arr = pa.array(numbers.array).cast(pa.string()) if not isinstance(
-            numbers.dtype, pd.ArrowDtype) else numbers.array
+        arr = arrow(numbers)
         cc = _country_codes(arr)
         national = pc.utf8_length(arr).to_numpy(zero_copy_only=False) - 1 - np.where(
             cc >= 100, 3, np.where(cc >= 10, 2, 1))

@@ -118,7 +118,8 @@ def _arrow(data: bytes, width: int, multiline: bool = True) -> pa.Table | None:
                                              ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                # large_string: what pandas keeps its strings as (no copy later)
+                column_types={n: pa.large_string() for n in names},
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. bytes that are not UTF-8
