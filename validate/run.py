@@ -127,6 +127,8 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
     # failure case per check: see schema/model.py).
     failing = [(int(e.check_index), np.flatnonzero(~e.check_output.to_numpy(dtype=bool)))
                for e in errors]
+    if not failing:
+        return []
     numbers = np.concatenate([np.full(len(rows), n, dtype=np.int64) for n, rows in failing])
     indices = np.concatenate([rows for _, rows in failing]).astype(np.int64)
     rows = _failing_rows(frame, indices)
