@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,7 +16,8 @@ from extctl.options import get_policy, policy_option, resolve_today, today_optio
 if TYPE_CHECKING:
     import pandas as pd
 
-    from extctl.policy import Policy
+    from extctl.policy import Policy, TargetConfig
+    from pbx.base import Target
     from plan.changes import Plan
 
 DEFAULT_FILE = "extensions.csv"
@@ -61,12 +63,39 @@ def _base_plan(file: str, ref: str, desired: pd.DataFrame, policy: Policy,
     )
 
 
-def _target_plan(name: str | None, desired: pd.DataFrame, policy: Policy) -> Plan:
-    from pbx.base import open_target
+class _StateRead:
+    """The PBX read in a thread while the CSV is validated (for `plan` only:
+    apply reads again inside its transaction, under its lock)."""
+
+    def __init__(self, config: TargetConfig) -> None:
+        self.config = config
+        self._result: tuple[Target, pd.DataFrame] | None = None
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from pbx.base import open_target
+
+            target = open_target(self.config)
+            self._result = (target, target.read_state())
+        except Exception as exc:  # re-raised in the caller's thread by result()
+            self._error = exc
+
+    def result(self) -> tuple[Target, pd.DataFrame]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def _target_plan(read: _StateRead, desired: pd.DataFrame) -> Plan:
     from plan.apply import plan_for_target
 
-    config = policy.target(name)
-    return plan_for_target(desired, open_target(config), config)
+    target, state = read.result()
+    return plan_for_target(desired, target, read.config, state=state)
 
 
 def file_option(fn: F) -> F:
@@ -120,10 +149,11 @@ def plan_command(
 
 def _make(base: str | None, target_name: str | None, file: str, policy: Policy,
           today: dt.date) -> Plan:
-    desired = _desired(file, policy, today)
     if base is not None:
-        return _base_plan(file, base, desired, policy, today)
-    return _target_plan(target_name, desired, policy)
+        return _base_plan(file, base, _desired(file, policy, today), policy, today)
+    # Reading the PBX does not depend on the CSV: it runs beside validation.
+    read = _StateRead(policy.target(target_name))
+    return _target_plan(read, _desired(file, policy, today))
 
 
 @click.command("apply")

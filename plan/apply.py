@@ -52,13 +52,15 @@ def new_digest_key() -> str:
 
 def plan_for_target(
     desired: pd.DataFrame, target: Target, config: TargetConfig, digest_key: str | None = None,
+    state: pd.DataFrame | None = None,
 ) -> Plan:
-    """Read the PBX and plan against it (one read; the digests are of that read)."""
+    """Read the PBX (unless `state` is a read of it already) and plan against
+    it (one read; the digests are of that read)."""
     from plan.diff import make_plan
 
     mode: Literal["error", "warn"] = "warn" if config.unsupported == "warn" else "error"
     return make_plan(
-        desired, target.read_state(), target_name=config.name,
+        desired, target.read_state() if state is None else state, target_name=config.name,
         supported=frozenset(type(target).supported), unsupported_mode=mode,
         safety=config.safety, digest_key=digest_key or new_digest_key(),
         check_rows=target.check_rows,

@@ -188,3 +188,16 @@ def test_plan_base_against_a_git_ref(repo: Path) -> None:
     (repo / "extensions.csv").write_text(BASE)
     everything = run("plan", "--base", "HEAD")
     assert "Plan: 2 to create" in everything.output
+
+
+def test_pbx_read_beside_validation_reports_each_failure_in_order(repo: Path) -> None:
+    # The PBX is read in a thread while the CSV validates: an invalid CSV is
+    # still reported first, and a PBX that cannot be read is a clean exit 2.
+    (repo / "adir").mkdir()
+    (repo / "extctl.toml").write_text(
+        f'[targets.lab]\nkind = "kamailio"\nurl = "sqlite:///{repo}/adir"\n')
+    result = run("plan")
+    assert result.exit_code == 2 and "cannot connect to or use the database" in result.output
+    (repo / "extensions.csv").write_text(HEADER + "2105,A,,2,10.0.0.0/8,true\n2105,B,,2,,\n")
+    result = run("plan")
+    assert result.exit_code == 1 and "extensions.csv:3" in result.output
