@@ -97,10 +97,9 @@ class Database:
             orig = getattr(exc, "orig", None) or exc
             lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
             detail = f": {lines[0]}" if lines else ""
-        msg = f"target {self.name!r} ({self.shown}): {what}{detail}"
-        if self.secret:
-            msg = msg.replace(self.secret, "***")
-        return TargetError(msg)
+        if self.secret:  # the driver's text may quote the password; ours never does
+            detail = detail.replace(self.secret, "***")
+        return TargetError(f"target {self.name!r} ({self.shown}): {what}{detail}")
 
 
 def database(config: TargetConfig) -> Database:

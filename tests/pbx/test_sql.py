@@ -35,6 +35,16 @@ def test_mask_url_and_driver_mapping() -> None:
     assert sql.database(TargetConfig("s", "kamailio", "sqlite:///x.db")).dialect == "sqlite"
 
 
+def test_failure_scrubs_the_password_from_the_driver_text_only() -> None:
+    # A short password must not mangle the URL or extctl's own words.
+    db = sql.database(TargetConfig("p", "kamailio", "postgresql://u:p@127.0.0.1:1/x"))
+    err = db.fail("cannot connect", OSError('password "p" rejected on port 1'))
+    assert str(err) == ("target 'p' (postgresql://u:***@127.0.0.1:1/x): cannot connect: "
+                        '***assword "***" rejected on ***ort 1')
+    long = sql.database(TargetConfig("p", "kamailio", f"postgresql://u:{SECRET}@h/x"))
+    assert_clean(long.fail("cannot connect", OSError(f"auth failed for {SECRET}")))
+
+
 @pytest.mark.parametrize("url", [f"oracle://u:{SECRET}@h/db", f"not a url {SECRET}",
                                  f"ftp://u:{SECRET}@h/x"])
 def test_bad_urls_are_target_errors(url: str) -> None:
