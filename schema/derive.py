@@ -143,12 +143,13 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
              for k in ("_pw_charset", "_pw_personal", "_pw_sequence")}
     rows = np.flatnonzero(literal)
     if len(rows):
-        cols = [arrow(frame[c]).take(rows).to_pylist()
-                for c in ("password", "code", "username", "name")]
-        for i, p, c, u, n in zip(rows, *cols, strict=True):
-            flags["_pw_charset"][i] = pw.charset_ok(p)
-            flags["_pw_personal"][i] = not pw.personal_hits(p, c, u, n)
-            flags["_pw_sequence"][i] = not pw.has_run(p)
+        take = pa.array(rows)
+        passwords, codes, usernames, names = (
+            arrow(frame[c]).take(take).to_pylist()
+            for c in ("password", "code", "username", "name"))
+        flags["_pw_charset"][rows] = [pw.charset_ok(p) for p in passwords]
+        flags["_pw_personal"][rows] = pw.personal_free(passwords, codes, usernames, names)
+        flags["_pw_sequence"][rows] = [not pw.has_run(p) for p in passwords]
     return flags
 
 

@@ -17,22 +17,22 @@ _TOKEN = re.compile(r"[^\W_]{3,}", re.UNICODE)
 _LOG2_10 = math.log2(10)
 
 
-def _runs_regex(length: int) -> re.Pattern[str]:
+def _runs(length: int) -> frozenset[str]:
     # Every run of `length` consecutive code points over printable ASCII, both
-    # ways, plus any character repeated: one C-speed scan per password.
+    # ways, and every ASCII character repeated: a password has a run when one
+    # of its `length`-character windows is in this set.
     ups = ["".join(chr(c + i) for i in range(length)) for c in range(0x21, 0x7F - length + 1)]
-    alternatives = [re.escape(s) for s in ups] + [re.escape(s[::-1]) for s in ups]
-    repeat = r"(.)\1{" + str(length - 1) + "}"
-    return re.compile(repeat + "|" + "|".join(alternatives), re.DOTALL)
+    same = [chr(c) * length for c in range(0x80)]
+    return frozenset(ups + [u[::-1] for u in ups] + same)
 
 
-_RUN4 = _runs_regex(4)
+_RUN4 = _runs(4)
 
 
 def has_run(password: str, length: int = 4) -> bool:
     """True for `length`+ repeated (aaaa) or sequential (abcd, 4321) characters."""
     if length == 4 and password.isascii():
-        return _RUN4.search(password) is not None
+        return any(password[i:i + 4] in _RUN4 for i in range(len(password) - 3))
     run_same = run_up = run_down = 1
     for prev, cur in pairwise(password):
         delta = ord(cur) - ord(prev)
@@ -57,6 +57,25 @@ def personal_hits(password: str, code: str, username: str, name: str) -> list[st
     words = [w for w in (code, username) if len(w) >= 3]
     words += _TOKEN.findall(name)
     return [w for w in words if any(w.lower() in v for v in variants)]
+
+
+def personal_free(passwords: list[str], codes: list[str], usernames: list[str],
+                  names: list[str]) -> list[bool]:
+    """`not personal_hits(...)` for many rows at once: the three spellings of
+    each password joined into one string (one substring test a word), and
+    each distinct name split into tokens once."""
+    tokens: dict[str, list[str]] = {}
+    out = []
+    for password, code, username, name in zip(passwords, codes, usernames, names,
+                                              strict=True):
+        low = password.lower()
+        spellings = "\0".join((low, low.translate(_UNLEET[0]), low.translate(_UNLEET[1])))
+        words = tokens.get(name)
+        if words is None:
+            words = tokens[name] = [w.lower() for w in _TOKEN.findall(name)]
+        out.append(not any(w in spellings for w in (
+            *(x.lower() for x in (code, username) if len(x) >= 3), *words)))
+    return out
 
 
 def charset_ok(password: str) -> bool:

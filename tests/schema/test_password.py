@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extctl.policy import Policy
-from schema.password import has_run, personal_hits
+from schema.password import has_run, personal_free, personal_hits
 from tests.helpers import TODAY, csv_bytes, row
 from validate.run import validate_bytes
 
@@ -53,3 +57,31 @@ def test_helpers() -> None:
     assert personal_hits("MiaLopez2024!!ab", "2300", "", "Mia Lopez") == ["Mia", "Lopez"]
     assert personal_hits("xM1aL0pez#2024Qz", "2300", "", "Mia Lopez") == ["Mia", "Lopez"]
     assert personal_hits("tQ7#vZ2m!Lp9Rx4k", "2300", "x", "Al") == []
+
+
+def run_reference(password: str) -> bool:
+    """4 repeated, or 4 consecutive printable-ASCII code points either way."""
+    for i in range(len(password) - 3):
+        window = [ord(c) for c in password[i:i + 4]]
+        steps = {b - a for a, b in pairwise(window)}
+        if steps == {0} or (steps in ({1}, {-1}) and all(0x21 <= c <= 0x7E for c in window)):
+            return True
+    return False
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcde 0123!\"#$\x00\x1f\x7f~}|{") | st.characters(
+    max_codepoint=0x7F), max_size=24))
+def test_has_run_matches_reference(password: str) -> None:
+    assert has_run(password) == run_reference(password)
+
+
+WORDS = st.sampled_from(["mia", "Lopez", "2105", "l0pez", "M1A", "x", "", "ab", "Ünal", "jo_e"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="miaLOPEZ0123!|@$5ab x", max_size=18), WORDS, WORDS,
+                          st.lists(WORDS, max_size=3).map(" ".join)), max_size=6))
+def test_personal_free_is_not_personal_hits(rows: list[tuple[str, str, str, str]]) -> None:
+    cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], [], []]
+    assert personal_free(*cols) == [not personal_hits(*r) for r in rows]
