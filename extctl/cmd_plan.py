@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from extctl.background import Background
 from extctl.errors import CheckFailed, ExtctlError, UnsafePlan, UsageError
 from extctl.options import get_policy, policy_option, resolve_today, today_option
 
@@ -63,39 +63,19 @@ def _base_plan(file: str, ref: str, desired: pd.DataFrame, policy: Policy,
     )
 
 
-class _StateRead:
-    """The PBX read in a thread while the CSV is validated (for `plan` only:
-    apply reads again inside its transaction, under its lock)."""
+def _read_pbx(config: TargetConfig) -> tuple[Target, pd.DataFrame]:
+    from pbx.base import open_target
 
-    def __init__(self, config: TargetConfig) -> None:
-        self.config = config
-        self._result: tuple[Target, pd.DataFrame] | None = None
-        self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            from pbx.base import open_target
-
-            target = open_target(self.config)
-            self._result = (target, target.read_state())
-        except Exception as exc:  # re-raised in the caller's thread by result()
-            self._error = exc
-
-    def result(self) -> tuple[Target, pd.DataFrame]:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+    target = open_target(config)
+    return target, target.read_state()
 
 
-def _target_plan(read: _StateRead, desired: pd.DataFrame) -> Plan:
+def _target_plan(config: TargetConfig, read: Background[tuple[Target, pd.DataFrame]],
+                 desired: pd.DataFrame) -> Plan:
     from plan.apply import plan_for_target
 
     target, state = read.result()
-    return plan_for_target(desired, target, read.config, state=state)
+    return plan_for_target(desired, target, config, state=state)
 
 
 def file_option(fn: F) -> F:
@@ -151,9 +131,11 @@ def _make(base: str | None, target_name: str | None, file: str, policy: Policy,
           today: dt.date) -> Plan:
     if base is not None:
         return _base_plan(file, base, _desired(file, policy, today), policy, today)
-    # Reading the PBX does not depend on the CSV: it runs beside validation.
-    read = _StateRead(policy.target(target_name))
-    return _target_plan(read, _desired(file, policy, today))
+    # Reading the PBX does not depend on the CSV: it runs beside validation
+    # (`plan` only: apply reads again inside its transaction, under its lock).
+    config = policy.target(target_name)
+    read = Background(lambda: _read_pbx(config))
+    return _target_plan(config, read, _desired(file, policy, today))
 
 
 @click.command("apply")

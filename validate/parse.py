@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from extctl.background import Background
 from schema.columns import COLUMNS, REQUIRED
 from validate.findings import Finding
 
@@ -133,23 +133,11 @@ class Prefetch:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._result: Parsed | OSError | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._result = parse(Path(self.path).read_bytes())
-        except OSError as exc:
-            self._result = exc
+        self._job = Background(lambda: parse(Path(path).read_bytes()))
 
     def result(self) -> Parsed:
         """The parse; re-raises the OSError of reading the file."""
-        self._thread.join()
-        if isinstance(self._result, OSError):
-            raise self._result
-        assert self._result is not None
-        return self._result
+        return self._job.result()
 
 
 def _maybe_conflict(data: bytes) -> bool:
