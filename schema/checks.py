@@ -229,10 +229,6 @@ def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
     return pd.Series(guess_mask(df["password"], min_len), index=df.index)
 
 
-def guess_items(df: pd.DataFrame, min_len: int) -> list[str]:
-    return [str(p) for p in df.loc[guess_candidates(df, min_len), "password"]]
-
-
 @_register
 def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Series:
     min_bits, min_len = params
@@ -240,9 +236,9 @@ def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Ser
     mask = guess_candidates(df, min_len)
     if not mask.any():
         return ok
+    items = [str(p) for p in df.loc[mask, "password"]]
     offload = CURRENT.get()
-    bits = (offload.guess_bits() if offload
-            else pw.estimate_many(guess_items(df, min_len), min_bits))
+    bits = offload.guess_bits(items) if offload else pw.estimate_many(items, min_bits)
     ok.loc[mask] = np.asarray(bits) >= min_bits
     return ok
 

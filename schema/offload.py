@@ -85,9 +85,7 @@ class Offload:
 
     def __init__(self, passwords: pd.Series, numbers: pd.Series, min_len: int,
                  threshold: float) -> None:
-        self._passwords = passwords
         self._numbers = numbers
-        self._min_len = min_len
         self._threshold = threshold
         self._pool: ProcessPoolExecutor | None = None
         self._guess: Future[list[float]] | None = None
@@ -104,8 +102,9 @@ class Offload:
             self._guess = self._pool.submit(_remote_guesses, min_len, threshold)
             _SHARED.clear()
 
-    def guess_bits(self) -> list[float]:
-        items = _items(self._passwords, self._min_len)
+    def guess_bits(self, items: list[str]) -> list[float]:
+        """Estimates of `items`, the passwords `guess_mask` selects in row order
+        (the worker selected the same ones from the same column)."""
         if self._guess is None:
             return estimate_many(items, self._threshold)
         local = estimate_many(items[_split(len(items)):], self._threshold)

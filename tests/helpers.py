@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from schema.columns import COLUMNS
 
@@ -44,3 +45,16 @@ def csv_bytes(*rows: dict[str, str], columns: tuple[str, ...] = COLUMNS) -> byte
 
 def row(code: str, **fields: str) -> dict[str, str]:
     return {"code": code, "name": f"Agent {code}", **fields}
+
+
+def process_state(pid: int) -> str | None:
+    """The process's state letter from /proc (None once it is reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Running or sleeping: neither reaped nor a zombie."""
+    return process_state(pid) not in (None, "Z")

@@ -15,7 +15,7 @@ import pandas as pd
 from schema.offload import Offload
 from schema.password import estimate_many
 from schema.phone import valid_e164
-from tests.helpers import csv_bytes, row
+from tests.helpers import alive, csv_bytes, row
 
 
 def strings(values: list[str]) -> pd.Series:
@@ -32,7 +32,7 @@ def test_offload_matches_serial_results() -> None:
     offload = Offload(strings(passwords), strings(numbers), 16, 50.0)
     try:
         assert offload._pool is not None  # big enough for a second process
-        verdicts = [b >= 50 for b in offload.guess_bits()]
+        verdicts = [b >= 50 for b in offload.guess_bits(judged)]
         assert verdicts == [b >= 50 for b in estimate_many(judged, 50.0)]
         assert verdicts[-1] is False and all(verdicts[:-1])
         canonical = strings([n for n in numbers if n.startswith("+")])
@@ -46,7 +46,8 @@ def test_small_batches_stay_in_process() -> None:
     offload = Offload(strings(["tQ7#vZ2m!Lp9Rx4k", "auto"]), strings(["+14085550123", ""]),
                       16, 50.0)
     assert offload._pool is None
-    assert len(offload.guess_bits()) == 1 and offload.guess_bits()[0] >= 50
+    bits = offload.guess_bits(["tQ7#vZ2m!Lp9Rx4k"])
+    assert len(bits) == 1 and bits[0] >= 50
     assert offload.phone_valid().tolist() == [True]
 
 
@@ -61,22 +62,15 @@ def _offloading_repo(tmp_path: Path, literal: int) -> Path:
 
 
 def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            kids.append(int(stat.parent.name))
-    return kids
+    return [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+            if _parent(int(stat.parent.name)) == pid and alive(int(stat.parent.name))]
 
 
-def _alive(pid: int) -> bool:
+def _parent(pid: int) -> int | None:
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def test_cli_with_a_worker_returns_and_leaves_no_process(tmp_path: Path) -> None:
@@ -108,6 +102,6 @@ def test_worker_dies_with_a_killed_cli(tmp_path: Path) -> None:
         cli.kill()
         cli.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(w) for w in workers)
+    assert not any(alive(w) for w in workers)
