@@ -55,6 +55,7 @@ def frames(n: int, changed: float, seed: int = 7) -> tuple[pd.DataFrame, pd.Data
     current["password"] = [f"Gen{i:020d}abcdefgh" for i in range(n)]
     current["password_source"] = "auto"
     current["managed"] = "true"
+    current["repair"] = ""  # a whole extension: nothing for the PBX to repair
     current = current.loc[:, list(STATE_COLUMNS)]
 
     k = int(n * changed)

@@ -36,6 +36,8 @@ def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
     if not report.ok or report.frame is None:
         click.echo(render([report], "text"), err=True, nl=False)
         raise CheckFailed(f"{file} is invalid: fix the errors above; no plan was made")
+    # refusals name the row as file:line:column (plan/refusals.py)
+    report.frame.attrs["source"] = file
     return report.frame
 
 

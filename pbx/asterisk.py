@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 
-from pbx import sql
+from pbx import asterisk_drift, sql
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -87,6 +87,7 @@ class AsteriskTarget(SqlTarget):
     kind: ClassVar[str] = "asterisk"
     supported: ClassVar[frozenset[str]] = frozenset(COLUMNS) - {"dnd", "forward_number"}
     required_tables: ClassVar[tuple[str, ...]] = ("ps_endpoints", "ps_auths", "ps_aors")
+    missing_all: ClassVar[str] = "ps_endpoints, ps_auths and ps_aors missing"
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
@@ -98,12 +99,14 @@ class AsteriskTarget(SqlTarget):
 
     def _read(self, conn: Connection) -> pd.DataFrame:
         frame = sql.read_frame(conn, """
-            SELECT e.id AS code, e.callerid, e.transport AS e_transport, e.permit,
-                   e.device_state_busy_at AS busy, a.username, a.password,
-                   o.max_contacts
+            SELECT e.id AS code, e.callerid, e.transport AS e_transport, e.permit, e.deny,
+                   e.device_state_busy_at AS busy, e.context, e.auth, e.aors,
+                   a.id AS a_id, a.auth_type, a.username, a.password,
+                   o.id AS o_id, o.max_contacts, o.remove_existing
             FROM ps_endpoints e
             LEFT JOIN ps_auths a ON a.id = e.auth
             LEFT JOIN ps_aors o ON o.id = e.aors""")
+        frame = asterisk_drift.with_orphans(conn, frame)
         busy = frame["busy"].where(~frame["busy"].isin(["", "0"]), "")
         transport = frame["e_transport"].str.removeprefix(TRANSPORT_PREFIX)
         permit = frame["permit"].where(frame["permit"] != PERMIT_ANY, "")
@@ -115,7 +118,13 @@ class AsteriskTarget(SqlTarget):
             # a disabled extension keeps its rows but may hold no contact
             enabled=(frame["max_contacts"] != "0").map({True: "true", False: "false"}),
             transport=transport.where(transport != "", "udp"),
+            repair=asterisk_drift.repairs(frame, self.context),
         )
+
+    def _drop_registrations(self, conn: Connection, users: pd.DataFrame) -> None:
+        if "ps_contacts" in sql.table_names(conn):
+            # a contact names its endpoint; its id starts with the AOR (= the code)
+            sql.delete_in(conn, "ps_contacts", "endpoint", users["code"].tolist())
 
     def _delete(self, conn: Connection, old: pd.DataFrame) -> None:
         import pandas as pd

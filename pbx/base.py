@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from extctl.policy import TargetConfig
     from plan.changes import Plan
 
-# managed: "true"/"false"; password_source: "auto" | "literal" | "" (unmanaged)
-STATE_COLUMNS: tuple[str, ...] = (*COLUMNS, "managed", "password_source")
+# managed: "true"/"false"; password_source: "auto" | "literal" | "" (unmanaged);
+# repair: "" for a whole extension, else what is missing or wrong on the PBX
+# ("subscriber missing", "moved from domain a.example"), in the target's words.
+# A non-empty repair makes the plan rewrite the extension whole.
+STATE_COLUMNS: tuple[str, ...] = (*COLUMNS, "managed", "password_source", "repair")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class Target(Protocol):
         ...
 
 
-def state_digests(state: pd.DataFrame, key: str) -> pd.Series:
+def state_digests(state: pd.DataFrame, key: str,
+                  columns: tuple[str, ...] = STATE_COLUMNS) -> pd.Series:
     """A short keyed digest per code over every stored column, password included.
 
     Keyed (pandas' SipHash with a random per-plan key) so that the digests in a
@@ -83,7 +87,7 @@ def state_digests(state: pd.DataFrame, key: str) -> pd.Series:
     # canonical value holds), hashed once: 3x faster than pandas hashing 18
     # high-cardinality Arrow columns one by one.
     columns = [pa.array(state[c].astype(str).fillna(""), type=pa.large_string())
-               for c in STATE_COLUMNS]
+               for c in columns]
     joined = pc.binary_join_element_wise(*columns, pa.scalar("\x1f", pa.large_string()))
     hashed = pd.util.hash_array(
         joined.to_numpy(zero_copy_only=False), hash_key=key, categorize=False

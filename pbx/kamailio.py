@@ -7,7 +7,6 @@ uuid = the dial code. See the README and /tmp/kamlayout.md for the contract.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from importlib import resources
 from typing import TYPE_CHECKING, ClassVar
@@ -15,6 +14,8 @@ from typing import TYPE_CHECKING, ClassVar
 import sqlalchemy as sa
 
 from pbx import sql
+from pbx import kamailio_drift
+from pbx.kamailio_drift import reconcile, repairs
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -62,18 +63,20 @@ def ddl(dialect: str) -> list[tuple[str, str]]:
 
 
 def md5_column(values: pd.Series) -> list[str]:
-    # hashlib per value: there is no vectorised MD5, and 10^6 digests take ~1 s.
-    return [hashlib.md5(v.encode()).hexdigest() for v in values.tolist()]
+    return kamailio_drift.md5_column(values)
 
 
 class KamailioTarget(SqlTarget):
     kind: ClassVar[str] = "kamailio"
     supported: ClassVar[frozenset[str]] = frozenset(COLUMNS)
     required_tables: ClassVar[tuple[str, ...]] = ("version", "subscriber", "usr_preferences")
+    missing_all: ClassVar[str] = "subscriber and usr_preferences missing"
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
         self.domain = config.option("domain", "pbx.local")
+        # code -> the other domain it was found in by the last read (a domain change)
+        self._moved: dict[str, str] = {}
 
     # -- schema --------------------------------------------------------------
     def _create_schema(self, conn: Connection) -> None:
@@ -103,13 +106,21 @@ class KamailioTarget(SqlTarget):
 
     # -- reading -------------------------------------------------------------
     def _read(self, conn: Connection) -> pd.DataFrame:
-        if self.db.dialect == "sqlite":
-            prefs = self._read_prefs_by_attribute(conn)
-        else:
-            prefs = self._read_prefs_pivot(conn)
-        return self._finish_read(conn, prefs)
+        self._moved = {}
+        return self._read_domain(conn, self.domain)
 
-    def _read_prefs_by_attribute(self, conn: Connection) -> pd.DataFrame:
+    def _read_domain(self, conn: Connection, domain: str) -> pd.DataFrame:
+        if self.db.dialect == "sqlite":
+            prefs = self._read_prefs_by_attribute(conn, domain)
+        else:
+            prefs = self._read_prefs_pivot(conn, domain)
+        return self._finish_read(conn, prefs, domain)
+
+    def _reconcile(self, conn: Connection, frame: pd.DataFrame, meta: pd.DataFrame
+                   ) -> pd.DataFrame:
+        return reconcile(self, conn, frame, meta)
+
+    def _read_prefs_by_attribute(self, conn: Connection, domain: str) -> pd.DataFrame:
         """The same rows as _read_prefs_pivot, one indexed range scan per attribute.
 
         On SQLite the CASE pivot costs ~2.5 us per usr_preferences row (~18 s for
@@ -124,14 +135,16 @@ class KamailioTarget(SqlTarget):
         parts: dict[str, pd.DataFrame] = {}
         keys: dict[str, pa.Array] = {}
         increasing = True  # of the `code` uuids: already in GROUP BY uuid's order
+        dups: list[pd.Series] = []
         for attr in ATTRIBUTES:
             cols = "uuid, value, username" if attr == "code" else "uuid, value"
             part = sql.read_frame(conn, f"SELECT {cols} FROM usr_preferences WHERE "
-                                  f"attribute = '{attr}' AND domain = :d", {"d": self.domain})
+                                  f"attribute = '{attr}' AND domain = :d", {"d": domain})
             key = pa.array(part["uuid"])
             # strictly increasing (the index order) means unique; else check by hash
             strict = len(key) < 2 or pc.all(pc.less(key[:-1], key[1:])).as_py()
             if not strict and part["uuid"].duplicated().any():  # the pivot's MAX
+                dups.append(part.loc[part["uuid"].duplicated(), "uuid"])
                 part = part.groupby("uuid", sort=False, as_index=False).max()
                 key = pa.array(part["uuid"])
             if attr == "code":
@@ -163,16 +176,19 @@ class KamailioTarget(SqlTarget):
                 SELECT uuid, MAX(username) AS username FROM usr_preferences
                 WHERE domain = :d AND attribute IN ({names}) GROUP BY uuid
                 HAVING COUNT(CASE WHEN attribute = 'code' THEN 1 END) = 0""",
-                {"d": self.domain})
+                {"d": domain})
             fallback = frame["code"].map(other.set_index("uuid")["username"])
             frame["username"] = frame["username"].fillna(fallback)
+        frame["dups"] = "0"
+        if dups:  # few rows: hand-made duplicates
+            frame.loc[sql.isin(frame["code"], pd.concat(dups).tolist()).to_numpy(), "dups"] = "1"
         frame = frame.fillna("").astype(str)
         if (grew or not increasing) and not frame["code"].is_monotonic_increasing:
             # the order GROUP BY uuid gave
             frame = frame.sort_values("code", kind="stable", ignore_index=True)
         return frame
 
-    def _read_prefs_pivot(self, conn: Connection) -> pd.DataFrame:
+    def _read_prefs_pivot(self, conn: Connection, domain: str) -> pd.DataFrame:
         pivot = ",\n".join(
             f"MAX(CASE WHEN attribute = '{a}' THEN value END) AS a_{a}" for a in ATTRIBUTES
         )
@@ -181,17 +197,20 @@ class KamailioTarget(SqlTarget):
             SELECT uuid AS code,
                    COALESCE(MAX(CASE WHEN attribute = 'code' THEN username END),
                             MAX(username)) AS username,
-                   {pivot}
+                   {pivot},
+                   CASE WHEN COUNT(*) > COUNT(DISTINCT attribute) THEN '1' ELSE '0' END AS dups
             FROM usr_preferences WHERE domain = :d AND attribute IN ({names})
-            GROUP BY uuid""", {"d": self.domain})
+            GROUP BY uuid""", {"d": domain})
 
-    def _finish_read(self, conn: Connection, prefs: pd.DataFrame) -> pd.DataFrame:
+    def _finish_read(self, conn: Connection, prefs: pd.DataFrame, domain: str
+                     ) -> pd.DataFrame:
         subs = sql.read_frame(
-            conn, "SELECT username, password FROM subscriber WHERE domain = :d",
-            {"d": self.domain},
+            conn, "SELECT username, password, ha1 FROM subscriber WHERE domain = :d",
+            {"d": domain},
         )
-        out = prefs.merge(subs, on="username", how="outer")
+        out = prefs.merge(subs, on="username", how="outer", indicator="_side")
         out["code"] = out["code"].fillna(out["username"])  # a subscriber without prefs
+        out["repair"] = repairs(out, domain)
         out = out.fillna("")
         return out.assign(
             name=out["a_name"],
@@ -209,12 +228,26 @@ class KamailioTarget(SqlTarget):
             return
         import pandas as pd
 
-        users = pd.DataFrame({"username": old["username"], "domain": self.domain})
+        # a moved extension's rows are in the domain the read found them in
+        domains = old["code"].map(self._moved).fillna(self.domain) if self._moved else (
+            self.domain)
+        users = pd.DataFrame({"username": old["username"], "domain": domains})
         sql.bulk_delete(conn, "subscriber", users)
-        codes = pd.DataFrame({"uuid": old["code"], "domain": self.domain})
+        codes = pd.DataFrame({"uuid": old["code"], "domain": domains})
         # only our attributes: another tool's preferences for the user stay
         names = ", ".join(f"'{a}'" for a in ATTRIBUTES)
         sql.bulk_delete(conn, "usr_preferences", codes, f" AND attribute IN ({names})")
+
+    def _drop_registrations(self, conn: Connection, users: pd.DataFrame) -> None:
+        if "location" not in sql.table_names(conn):
+            return
+        # usrloc with use_domain 0 (pbx/kamailio.cfg) stores no domain; a
+        # registrar compares user names ignoring case.
+        domain = sa.literal(self.domain).compile(
+            dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        sql.delete_in(conn, "location", "username", users["username"].tolist(),
+                      extra=f" AND (domain IS NULL OR domain = '' OR domain = {domain})",
+                      fold_case=True)
 
     def _insert(self, conn: Connection, rows: pd.DataFrame, passwords: pd.Series) -> None:
         import pandas as pd

@@ -27,6 +27,9 @@ class SqlTarget(ABC):
     supported: ClassVar[frozenset[str]]
     # Tables whose absence means "nothing applied yet": read_state gives an empty state.
     required_tables: ClassVar[tuple[str, ...]]
+    # The state's `repair` text for a code extctl_managed records but the PBX
+    # holds nothing of (e.g. "subscriber and usr_preferences missing").
+    missing_all: ClassVar[str] = "every row missing"
 
     def __init__(self, config: TargetConfig) -> None:
         self.config = config
@@ -58,7 +61,8 @@ class SqlTarget(ABC):
             import pandas as pd
 
             meta = pd.DataFrame(columns=["code", *sql.MANAGED_FIELDS], dtype=object)
-        return sql.finish_state(self._read(conn), meta)
+        frame = self._reconcile(conn, self._read(conn), meta)
+        return sql.finish_state(frame, meta, self.missing_all)
 
     # -- writing -------------------------------------------------------------
     def apply(self, request: ApplyRequest) -> None:
@@ -98,6 +102,13 @@ class SqlTarget(ABC):
         # bulk statement per table instead of a per-column UPDATE per row.
         old = state[sql.isin(state["code"], set(deletes) | set(updates))]
         self._delete(conn, old)
+        # Registrations of every extension whose phone must authenticate again
+        # (deleted, disabled, renamed, re-keyed, moved) go in the same transaction.
+        drops = sql.registration_drops(request.plan, old, rows)
+        if not drops.empty:
+            self._drop_registrations(conn, drops)
+        # extctl_managed is rewritten for every code the plan touches, so a
+        # leftover bookkeeping row (the PBX rows deleted by hand) never fails it.
         gone = pd.DataFrame({"code": [*deletes, *updates]}, dtype=object)
         sql.bulk_delete(conn, "extctl_managed", gone)
         if not rows.empty:
@@ -107,6 +118,14 @@ class SqlTarget(ABC):
     # -- per kind ------------------------------------------------------------
     def _check_versions(self, conn: Connection) -> None:  # noqa: B027 - optional hook
         """Raise TargetError when the tables are not the schema version we write."""
+
+    def _reconcile(self, conn: Connection, frame: pd.DataFrame, meta: pd.DataFrame
+                   ) -> pd.DataFrame:
+        """Hook: give PBX rows found only in part the code extctl_managed has for them."""
+        return frame
+
+    def _drop_registrations(self, conn: Connection, users: pd.DataFrame) -> None:  # noqa: B027
+        """Delete the registrations of these extensions (columns code, username)."""
 
     @abstractmethod
     def _create_schema(self, conn: Connection) -> None: ...

@@ -80,8 +80,12 @@ def check_saved(saved: Plan, fresh: Plan) -> None:
         )
     old = {c.code: change_to_dict(c) for c in saved.changes}
     new = {c.code: change_to_dict(c) for c in fresh.changes}
-    if old != new:
-        differ = sorted((c for c in old.keys() | new.keys() if old.get(c) != new.get(c)),
+    # the values behind the changes too: a literal password edited after
+    # `plan --out` renders the same change, but its binding differs
+    bound, now = dict(saved.bindings), dict(fresh.bindings)
+    if old != new or bound != now:
+        differ = sorted((c for c in old.keys() | new.keys() | bound.keys() | now.keys()
+                         if old.get(c) != new.get(c) or bound.get(c) != now.get(c)),
                         key=lambda c: (len(c), c))
         raise StalePlan(
             "the plan is stale: extensions.csv changed since it was made (the plan for "

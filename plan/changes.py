@@ -25,7 +25,8 @@ class FieldChange:
 class PasswordChange:
     """The password will be set or regenerated. Deliberately holds no value."""
 
-    reason: Literal["new", "literal", "rotated", "now-auto"] = "literal"
+    # lost: an auto password the PBX no longer holds (its row deleted by hand)
+    reason: Literal["new", "literal", "rotated", "now-auto", "lost"] = "literal"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Plan:
     # Key the digests were made with: apply recomputes them with the same key.
     digest_key: str = ""
     state_digests: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Keyed digest per written code of every value apply writes, secrets
+    # included: a saved plan refuses to apply once any of them differs.
+    bindings: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def counts(self) -> dict[str, int]:
         out = {"create": 0, "update": 0, "delete": 0, "disable": 0, "enable": 0}

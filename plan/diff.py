@@ -28,7 +28,8 @@ MAX_NAMED = 20  # rows named in one error message; the rest are counted
 # Compared as plain fields; code is the join key, password has its own rules.
 _SPECIAL = ("code", "password")
 # Fields of a change are listed in CSV column order; "managed" marks an adoption.
-_FIELD_ORDER = {c: i for i, c in enumerate((*COLUMNS, "managed"))}
+# "repair" (what the PBX lost of the extension) comes first.
+_FIELD_ORDER = {c: i for i, c in enumerate(("repair", *COLUMNS, "managed"))}
 
 
 def _ordered(
@@ -182,14 +183,15 @@ def _unsupported(
     return ignored, [p.replace("cannot store it)", "cannot store it; ignored)") for p in problems]
 
 
-def _check_rows(check: CheckRows | None, rows: pd.DataFrame, target_name: str) -> None:
+def _check_rows(check: CheckRows | None, rows: pd.DataFrame, target_name: str,
+                desired: pd.DataFrame) -> None:
+    from plan.refusals import refuse_rows
+
     if check is None or rows.empty:
         return
     found = list(check(rows))
-    if found:
-        found.sort(key=lambda p: _sort_key(p[0]))
-        lines = [f"{code} {column}: {message}" for code, column, message in found]
-        raise CheckFailed(f"target {target_name} cannot store these rows: " + _named(lines))
+    found.sort(key=lambda p: _sort_key(p[0]))
+    refuse_rows(desired, f"target {target_name} cannot store these rows", found)
 
 
 def _safety(touched: list[str], managed: int, policy: SafetyPolicy) -> Safety:
@@ -238,7 +240,8 @@ def _updates(
     # one C++ kernel per column, one conversion to numpy for the whole result.
     needed = [*compared, "password", "password_rotated", "code"]
     w = _table(want, needed).take(pa.array(des_pos))
-    h = _table(have, [*needed, "password_source"]).take(pa.array(cur_pos))
+    h = _table(have, [*needed, "password_source", "repair"]).take(pa.array(cur_pos))
+    broken = pc.not_equal(h["repair"], "")
     diff = {c: pc.not_equal(w[c], h[c]) for c in compared}
     w_auto = pc.equal(w["password"], AUTO_PASSWORD)
     src = h["password_source"]
@@ -250,7 +253,10 @@ def _updates(
         )
     now_auto = pc.and_(w_auto, pc.equal(src, "literal"))
     literal = pc.and_(pc.invert(w_auto), pc.not_equal(w["password"], h["password"]))
-    any_change = pc.or_(pc.or_(rotated, now_auto), literal)
+    # an auto password the PBX no longer has (its row deleted or blanked by hand)
+    lost = pc.and_(pc.and_(w_auto, broken), pc.equal(h["password"], ""))
+    lost = pc.and_(lost, pc.invert(pc.or_(rotated, now_auto)))
+    any_change = pc.or_(pc.or_(pc.or_(rotated, now_auto), literal), broken)
     for mask in diff.values():
         any_change = pc.or_(any_change, mask)
     idx = np.flatnonzero(_numpy(any_change) | adopt)
@@ -263,10 +269,11 @@ def _updates(
     sub_h = h.take(take)
     cols_w = {c: sub_w[c].to_pylist() for c in compared}
     cols_h = {c: sub_h[c].to_pylist() for c in compared}
+    repair = sub_h["repair"].to_pylist()
     sub_diff = {c: _numpy(m.take(take)) for c, m in diff.items()}
     reasons = np.select(
-        [_numpy(m.take(take)) for m in (rotated, now_auto, literal)],
-        ["rotated", "now-auto", "literal"], "",
+        [_numpy(m.take(take)) for m in (rotated, now_auto, literal, lost)],
+        ["rotated", "now-auto", "literal", "lost"], "",
     )
     for k, code in enumerate(sub_w["code"].to_pylist()):
         fields: list[tuple[str, FieldChange | PasswordChange]] = [
@@ -274,6 +281,8 @@ def _updates(
         ]
         if reasons[k]:
             fields.append(("password", PasswordChange(str(reasons[k]))))  # type: ignore[arg-type]
+        if repair[k]:
+            fields.append(("repair", FieldChange(repair[k], "")))
         is_adopt = bool(adopt[idx[k]])
         if is_adopt:
             fields.append(("managed", FieldChange("false", "true")))
@@ -308,7 +317,8 @@ def make_plan(
         # the GIL, so on 2+ cores this hides most of the digest cost.
         digesting = pool.submit(_digests, current, digest_key)
         plan = _diff(desired, current, target_name=target_name, supported=supported,
-                     unsupported_mode=unsupported_mode, safety=safety, check_rows=check_rows)
+                     unsupported_mode=unsupported_mode, safety=safety, check_rows=check_rows,
+                     digest_key=digest_key)
         fp, digests = digesting.result()
     return replace(plan, fingerprint=fp, digest_key=digest_key, state_digests=digests)
 
@@ -331,8 +341,11 @@ def _diff(
     unsupported_mode: Literal["error", "warn"],
     safety: SafetyPolicy,
     check_rows: CheckRows | None,
+    digest_key: str = "",
 ) -> Plan:
     import numpy as np
+
+    from plan import refusals
 
     raw = _strings(desired, COLUMNS)
     want = normalise_desired(desired)
@@ -369,9 +382,10 @@ def _diff(
     changes.extend(updates)
 
     written = [c.code for c in changes if c.action != "delete"]
+    refusals.username_conflicts(desired, want, written, have, unmanaged)
     if written and check_rows is not None:
         rows = want.set_index("code", drop=False).loc[written]
-        _check_rows(check_rows, rows.reset_index(drop=True), target_name)
+        _check_rows(check_rows, rows.reset_index(drop=True), target_name, desired)
 
     return Plan(
         target=target_name,
@@ -379,4 +393,5 @@ def _diff(
         safety=_safety(touched, int(managed.sum()), safety),
         unmanaged=tuple(sorted(unmanaged, key=_sort_key)),
         warnings=tuple(warnings),
+        bindings=refusals.bindings(want, written, digest_key),
     )

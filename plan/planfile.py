@@ -65,12 +65,17 @@ def plan_from_dict(data: Any) -> Plan:
     changes = data.get("changes")
     safety = data.get("safety", {})
     digests = data.get("state_digests", {})
+    bindings = data.get("bindings", {})
     if not isinstance(changes, list) or not isinstance(safety, dict):
         raise ValueError("changes must be a list and safety an object")
     if not isinstance(digests, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in digests.items()
     ):
         raise ValueError("state_digests must map codes to digests")
+    if not isinstance(bindings, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in bindings.items()
+    ):
+        raise ValueError("bindings must map codes to digests")
     for key in ("target", "fingerprint", "digest_key"):
         if not isinstance(data.get(key), str):
             raise ValueError(f"{key} must be a string")
@@ -89,6 +94,7 @@ def plan_from_dict(data: Any) -> Plan:
         fingerprint=data["fingerprint"],
         digest_key=data["digest_key"],
         state_digests=tuple(digests.items()),
+        bindings=tuple(bindings.items()),
     )
 
 

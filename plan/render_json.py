@@ -44,6 +44,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "fingerprint": plan.fingerprint,
         "digest_key": plan.digest_key,
         "state_digests": dict(plan.state_digests),
+        "bindings": dict(plan.bindings),
     }
 
 

@@ -17,6 +17,7 @@ _PASSWORD_REASON = {
     "rotated": "regenerated: rotated",
     "now-auto": "regenerated: now auto",
     "literal": "changed",
+    "lost": "regenerated: the PBX lost it",
 }
 
 
@@ -31,7 +32,9 @@ def describe_fields(change: Change) -> list[str]:
     for col, value in change.fields:
         if col == "enabled" and change.action in ("disable", "enable"):
             continue
-        if not isinstance(value, FieldChange):
+        if col == "repair" and isinstance(value, FieldChange):
+            parts.append(f"repair: {value.old}")  # what is missing, not a value
+        elif not isinstance(value, FieldChange):
             # Says why, never what: the value itself is never in a plan.
             parts.append(f"{col}: ({_PASSWORD_REASON.get(value.reason, 'changed')})")
         elif change.action == "create":

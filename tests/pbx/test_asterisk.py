@@ -49,7 +49,7 @@ def test_round_trip_and_realtime_values(db_url: str) -> None:
     secrets = {"2001": "Gen-2001-k2VqP9wX3nR7tL5y", "2002": "Gen-2002-k2VqP9wX3nR7tL5y"}
     t.apply(request_for(t, desired, secrets))
     expect = desired.assign(password=list(secrets.values()), managed="true",
-                            password_source="auto")
+                            password_source="auto", repair="")
     pd.testing.assert_frame_equal(t.read_state(),
                                   expect.loc[:, list(STATE_COLUMNS)].astype(str))
     endpoints = {r[0]: r for r in execute(

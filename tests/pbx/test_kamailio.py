@@ -72,7 +72,7 @@ def test_round_trip_layout_and_ha1(db_url: str) -> None:
     t.apply(request_for(t, desired, secrets))
     state = t.read_state()
     expect = desired.assign(password=[secrets["2001"], secrets["2002"]], managed="true",
-                            password_source=["auto", "literal"])
+                            password_source=["auto", "literal"], repair="")
     pd.testing.assert_frame_equal(state, expect.loc[:, list(STATE_COLUMNS)].astype(str))
 
     subs = execute(db_url, "SELECT username, domain, password, ha1, ha1b FROM subscriber "
@@ -204,8 +204,8 @@ def test_sqlite_read_by_attribute_equals_the_pivot(tmp_path: Path) -> None:
                  f" ('3001', 'alice', '{DOMAIN}', 'enabled', 1, '0'),"
                  " ('2001', 'x', 'other.example', 'name', 0, 'Elsewhere')")
     with t._engine.connect() as conn:
-        by_attr = t._read_prefs_by_attribute(conn)
-        pivot = t._read_prefs_pivot(conn)
+        by_attr = t._read_prefs_by_attribute(conn, DOMAIN)
+        pivot = t._read_prefs_pivot(conn, DOMAIN)
     assert list(by_attr["code"]) == ["2001", "2002", "2003", "3001"]
     pd.testing.assert_frame_equal(by_attr, pivot)
     state = t.read_state().set_index("code")

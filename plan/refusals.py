@@ -1,0 +1,104 @@
+"""Checks that refuse a plan before anything is written, naming the CSV row.
+
+A refusal names each row as the validator does (`extensions.csv:12:username`),
+so the person fixing it lands on the line; the file name and each row's
+physical line come with the desired rows (validate keeps them: `attrs["source"]`
+and the `line` column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from extctl.errors import CheckFailed
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_NAMED = 20
+DEFAULT_SOURCE = "extensions.csv"
+
+
+def isin(column: pd.Series, values: Sequence[str]) -> pd.Series:
+    """column.isin(values) as one pyarrow hash lookup (pandas converts each value)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.array(column.astype(str), type=pa.large_string())
+    found = pc.is_in(keys, value_set=pa.array(list(values), type=pa.large_string()))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=column.index, dtype=bool)
+
+
+def where(desired: pd.DataFrame, codes: Sequence[str], column: str) -> dict[str, str]:
+    """code -> "file:line:column: CODE" (or "CODE column" when the rows carry no line)."""
+    source = str(desired.attrs.get("source", DEFAULT_SOURCE))
+    lines: dict[str, str] = {}
+    if "line" in desired.columns:
+        rows = desired[isin(desired["code"], codes)]
+        lines = dict(zip(rows["code"].astype(str), rows["line"].astype(str), strict=True))
+    return {c: f"{source}:{lines[c]}:{column}: {c}" if c in lines else f"{c} {column}"
+            for c in codes}
+
+
+def refuse_rows(desired: pd.DataFrame, head: str,
+                found: Sequence[tuple[str, str, str]]) -> None:
+    """CheckFailed listing (code, column, message), one located line each."""
+    if not found:
+        return
+    shown = list(found)[:MAX_NAMED]
+    lines = [f"{where(desired, [code], column)[code]}: {message}"
+             for code, column, message in shown]
+    more = len(found) - len(shown)
+    tail = [f"... and {more} more"] if more > 0 else []
+    raise CheckFailed(head + ":\n  " + "\n  ".join([*lines, *tail]))
+
+
+def username_conflicts(desired: pd.DataFrame, want: pd.DataFrame, written: Sequence[str],
+                       have: pd.DataFrame, foreign: Sequence[str]) -> None:
+    """Refuse a written row whose username (ignoring case, as SIP registrars and
+    the validator compare them) an extension extctl does not manage holds.
+
+    `want`: normalised desired rows (username resolved); `have`: the state;
+    `foreign`: codes of unmanaged state rows no CSV row adopts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not written or not foreign:
+        return
+    holders = have[isin(have["code"], foreign)]
+    theirs = pc.utf8_lower(pa.array(holders["username"].astype(str), type=pa.large_string()))
+    rows = want[isin(want["code"], written)]
+    ours = pc.utf8_lower(pa.array(rows["username"].astype(str), type=pa.large_string()))
+    hit = pc.is_in(ours, value_set=theirs).to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return
+    by_name = dict(zip(theirs.to_pylist(), holders["code"].astype(str), strict=True))
+    found = []
+    for code, user in zip(rows["code"][hit], rows["username"][hit], strict=True):
+        other = by_name[user.lower()]
+        if other.isdigit():
+            adopt = (f"adopt it: change this row's code to {other}, and extctl manages "
+                     "that extension from now on")
+        else:
+            adopt = (f"adopt it: give that PBX extension a dial code and this row that "
+                     f"code (or delete the stale {other!r} on the PBX)")
+        found.append((code, "username", f"username {user} is already held on the PBX by "
+                      f"{other}, which extctl does not manage. Either {adopt}; or give "
+                      f"{code} another username"))
+    refuse_rows(desired, "the plan would take usernames the PBX already uses", found)
+
+
+def bindings(want: pd.DataFrame, written: Sequence[str], key: str
+             ) -> tuple[tuple[str, str], ...]:
+    """A keyed digest per written code over every value apply will write for it
+    (the literal password included): a saved plan is bound to those values."""
+    from pbx.base import state_digests
+    from schema.columns import COLUMNS
+
+    if not key or not written:
+        return ()
+    rows = want[isin(want["code"], written)]
+    digests = state_digests(rows, key, COLUMNS)
+    return tuple(zip(digests.index.tolist(), digests.tolist(), strict=True))
