@@ -12,6 +12,7 @@ import click
 from extctl.background import Background
 from extctl.errors import CheckFailed, ExtctlError, UnsafePlan, UsageError
 from extctl.options import get_policy, policy_option, resolve_today, today_option
+from extctl.output import emit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
         click.echo(render([report], "text"), err=True, nl=False)
         raise CheckFailed(f"{file} is invalid: fix the errors above; no plan was made")
     # refusals name the row as file:line:column (plan/refusals.py)
-    report.frame.attrs["source"] = file
+    report.frame.attrs["source"] = job.path
     return report.frame
 
 
@@ -83,7 +84,7 @@ def _target_plan(config: TargetConfig, read: Background[tuple[Target, pd.DataFra
 def file_option(fn: F) -> F:
     return click.option(
         "--file", "file", default=DEFAULT_FILE, show_default=True,
-        type=click.Path(dir_okay=False), help="The extensions CSV.",
+        type=click.Path(dir_okay=False), help='The extensions CSV ("-": standard input).',
     )(fn)
 
 
@@ -100,11 +101,13 @@ def file_option(fn: F) -> F:
 @today_option
 def plan_command(
     *, base: str | None, target_name: str | None, fmt: str, out: str | None,
-    detailed_exitcode: bool, file: str, policy_path: str, today: dt.datetime | None,
+    detailed_exitcode: bool, file: str, policy_path: str | None, today: dt.datetime | None,
 ) -> None:
     """Show what apply would change: against the PBX, or since GIT_REF."""
     if base is not None and target_name is not None:
         raise click.UsageError("--base and --target exclude each other")
+    if base is not None and file == "-":
+        raise click.UsageError("--base compares the file at a git ref: name it with --file")
     if base is not None and out is not None:
         raise click.UsageError("--out saves a plan for apply: use it with a target, not --base")
     policy = get_policy(policy_path)
@@ -112,7 +115,7 @@ def plan_command(
         plan = _make(base, target_name, file, policy, resolve_today(today))
         from plan.render import render
 
-        click.echo(render(plan, fmt), nl=False)
+        emit(render(plan, fmt))
         if out is not None:
             from plan.planfile import save_plan
 
@@ -151,7 +154,7 @@ def _make(base: str | None, target_name: str | None, file: str, policy: Policy,
 @today_option
 def apply_command(
     *, plan_file: str | None, target_name: str | None, force: bool, yes: bool, file: str,
-    policy_path: str, today: dt.datetime | None,
+    policy_path: str | None, today: dt.datetime | None,
 ) -> None:
     """Push extensions.csv to the PBX; with PLAN_FILE, only if it is still current."""
     from pbx.base import open_target
@@ -159,6 +162,9 @@ def apply_command(
     from plan.planfile import load_plan
     from plan.render_text import render_text
 
+    if file == "-" and not yes:
+        raise click.UsageError("--file - reads the CSV from standard input, so apply cannot "
+                               "ask there: add --yes")
     policy = get_policy(policy_path)
     saved = load_plan(plan_file) if plan_file is not None else None
     if saved is not None and target_name is not None and saved.target != target_name:
@@ -168,7 +174,7 @@ def apply_command(
     config = policy.target(name)
     target = open_target(config)
     plan = prepare(desired, target, config, saved=saved, force=True)
-    click.echo(render_text(plan), nl=False)
+    emit(render_text(plan))
     if not force:
         refuse_unsafe(plan)
     if not plan.changes:

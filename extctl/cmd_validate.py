@@ -21,9 +21,9 @@ DEFAULT_FILE = "extensions.csv"
 @policy_option
 @today_option
 def validate_command(
-    files: tuple[str, ...], fmt: str, policy_path: str, today: dt.datetime | None
+    files: tuple[str, ...], fmt: str, policy_path: str | None, today: dt.datetime | None
 ) -> None:
-    """Validate FILES (default: extensions.csv). Exit 1 when any has errors."""
+    """Validate FILES (default: extensions.csv; "-" reads stdin). Exit 1 on errors."""
     from validate.parse import Prefetch
 
     policy = get_policy(policy_path)
@@ -43,17 +43,21 @@ def validate_command(
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if not canonical.")
 def fmt_command(files: tuple[str, ...], check: bool) -> None:
-    """Rewrite FILES (default: extensions.csv) in canonical form."""
+    """Rewrite FILES (default: extensions.csv) in canonical form ("-": stdin to stdout)."""
     from validate.fmt import canonical_bytes
+    from validate.parse import STDIN, STDIN_NAME, read_input
 
     unformatted = []
     for name in files or (DEFAULT_FILE,):
         path = Path(name)
         try:
-            data = path.read_bytes()
+            data = read_input(name)
         except OSError as exc:
             raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
-        new = canonical_bytes(data, name)
+        new = canonical_bytes(data, STDIN_NAME if name == STDIN else name)
+        if name == STDIN and not check:  # a filter: the canonical form to stdout
+            sys.stdout.buffer.write(new)
+            continue
         if new == data:
             continue
         unformatted.append(name)

@@ -8,6 +8,7 @@ exit code; flag misuse is click's usage error (exit 2).
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import sys
@@ -38,6 +39,21 @@ SHORT_HELP: dict[str, str] = {
 QUICK_EXIT = frozenset({"validate", "fmt"})
 
 
+# Exit status when stdout is closed before the output is complete: the check's
+# "problems found" code, which `plan --detailed-exitcode` also reads as an error.
+PIPE_EXIT = 1
+PIPE_CLOSED = ("extctl: stdout was closed before the output was complete (a pipe reader "
+               "such as `head` left early); exit status 1")
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 class LazyGroup(click.Group):
     invoked: str | None = None
 
@@ -64,6 +80,16 @@ class LazyGroup(click.Group):
         except ExtctlError as err:
             click.echo(f"extctl: {err}", err=True)
             ctx.exit(err.exit_code)
+        except OSError as err:
+            if err.errno != errno.EPIPE:
+                raise
+            # `extctl plan | head`: the reader left before the output ended. click
+            # would exit 0; a plan nobody saw in full (and whose verdict may not
+            # have been reached) must not pass a `set -o pipefail` deploy step.
+            _quiet_stdout()
+            with contextlib.suppress(OSError):
+                click.echo(PIPE_CLOSED, err=True)
+            ctx.exit(PIPE_EXIT)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -80,5 +80,7 @@ def repairs(frame: pd.DataFrame, context: str) -> pd.Series:
     anything = np.logical_or.reduce([m for m, _ in masks])
     if anything.any():  # the few broken rows only
         rows = np.flatnonzero(anything)
-        text.iloc[rows] = ["; ".join(what for m, what in masks if m[i]) for i in rows.tolist()]
+        text.iloc[rows] = pd.Series(
+            ["; ".join(what for m, what in masks if m[i]) for i in rows.tolist()],
+            index=text.index[rows])
     return text

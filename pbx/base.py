@@ -86,9 +86,9 @@ def state_digests(state: pd.DataFrame, key: str,
     # One string per row (columns joined by the ASCII unit separator, which no
     # canonical value holds), hashed once: 3x faster than pandas hashing 18
     # high-cardinality Arrow columns one by one.
-    columns = [pa.array(state[c].astype(str).fillna(""), type=pa.large_string())
-               for c in columns]
-    joined = pc.binary_join_element_wise(*columns, pa.scalar("\x1f", pa.large_string()))
+    arrays = [pa.array(state[c].astype(str).fillna(""), type=pa.large_string())
+              for c in columns]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string()))
     hashed = pd.util.hash_array(
         joined.to_numpy(zero_copy_only=False), hash_key=key, categorize=False
     )

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 
-from pbx import sql
-from pbx import kamailio_drift
+from pbx import kamailio_drift, sql
 from pbx.kamailio_drift import reconcile, repairs
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS

@@ -68,7 +68,7 @@ def repairs(out: pd.DataFrame, domain: str) -> pd.Series:
     if anything.any():  # the few broken rows only
         rows = np.flatnonzero(anything)
         parts = [[what for m, what in masks if m[i]] for i in rows.tolist()]
-        text.iloc[rows] = [_merge(p) for p in parts]
+        text.iloc[rows] = pd.Series([_merge(p) for p in parts], index=text.index[rows])
     return text
 
 

@@ -98,6 +98,12 @@ class Database:
             orig = getattr(exc, "orig", None) or exc
             lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
             detail = f": {lines[0]}" if lines else ""
+            # PostgreSQL names the clashing key on a DETAIL line: keys here are
+            # codes, usernames and domains (never a password), and they let the
+            # message name the CSV row (plan/apply.py). Other DETAIL lines
+            # ("Failing row contains ...") may hold a secret and stay out.
+            detail += "".join(f" ({ln.removeprefix('DETAIL:').strip()})" for ln in lines[1:]
+                              if ln.removeprefix("DETAIL:").strip().startswith("Key ("))
         if self.secret:  # the driver's text may quote the password; ours never does
             detail = detail.replace(self.secret, "***")
         return TargetError(f"target {self.name!r} ({self.shown}): {what}{detail}")

@@ -165,7 +165,13 @@ class Applied:
 def execute(plan: Plan, desired: pd.DataFrame, target: Target) -> Applied:
     """Push `plan` (from `prepare`). The target re-checks the digests inside its
     transaction, so a change between prepare and now is still refused."""
-    target.apply(build_request(plan, desired))
+    from extctl.errors import TargetError
+    from plan.refusals import locate_error
+
+    try:
+        target.apply(build_request(plan, desired))
+    except TargetError as err:
+        raise locate_error(err, plan, desired) from None
     return Applied(plan.target, plan.counts())
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from extctl.errors import CheckFailed
+from extctl.errors import CheckFailed, TargetError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from plan.changes import Plan
 
 MAX_NAMED = 20
 DEFAULT_SOURCE = "extensions.csv"
@@ -102,3 +104,28 @@ def bindings(want: pd.DataFrame, written: Sequence[str], key: str
     rows = want[isin(want["code"], written)]
     digests = state_digests(rows, key, COLUMNS)
     return tuple(zip(digests.index.tolist(), digests.tolist(), strict=True))
+
+
+def locate_error(err: TargetError, plan: Plan, desired: pd.DataFrame) -> TargetError:
+    """The database's refusal with the CSV rows it names (a code or a username of
+    a row the plan writes appears in its text), as file:line:column."""
+    import re
+
+    text = str(err)
+    tokens = set(re.findall(r"[A-Za-z0-9._-]+", text.lower()))
+    written = [c.code for c in plan.changes if c.action != "delete"]
+    if not written or "code" not in desired.columns:
+        return err
+    rows = desired[isin(desired["code"], written)]
+    users = rows["username"].astype(str) if "username" in rows.columns else rows["code"]
+    users = users.where(users != "", rows["code"].astype(str))
+    found: list[tuple[str, str]] = []
+    for code, user in zip(rows["code"].astype(str), users, strict=True):
+        if user.lower() in tokens and user != code:
+            found.append((code, "username"))
+        elif code in tokens:
+            found.append((code, "code"))
+    if not found:
+        return err
+    places = [where(desired, [code], column)[code] for code, column in found[:MAX_NAMED]]
+    return type(err)(text + "\n  at " + "\n  at ".join(places))

@@ -17,6 +17,7 @@ RULES: Final[dict[str, tuple[str, str]]] = {
     "file-blank-line": ("error", "a blank line between rows"),
     "file-quoting": ("error", "a quote that is never closed or stray text after a closing quote"),
     "file-field-count": ("error", "a row with more or fewer fields than the header"),
+    "file-field-too-large": ("error", "a field longer than the reader's limit (131,072 chars)"),
     "header-unknown-column": ("error", "a column extctl does not know (typo?)"),
     "header-duplicate-column": ("error", "the same column twice in the header"),
     "header-missing-column": ("error", "a required column (code, name) is missing"),

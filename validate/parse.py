@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,13 +128,24 @@ def _arrow(data: bytes, width: int, multiline: bool = True) -> pa.Table | None:
     return None if bad else table
 
 
+STDIN, STDIN_NAME = "-", "<stdin>"
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of `path`, or of standard input for "-" (OSError if unreadable)."""
+    if path == STDIN:
+        return sys.stdin.buffer.read()
+    return Path(path).read_bytes()
+
+
 class Prefetch:
     """Read and parse one file in a thread (pyarrow and numpy release the GIL),
     so the caller can import pandas and pandera meanwhile."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self._job = Background(lambda: parse(Path(path).read_bytes()))
+        # "-" is standard input (the click convention), named <stdin> in messages
+        self.path = STDIN_NAME if path == STDIN else path
+        self._job = Background(lambda: parse(read_input(path)))
 
     def result(self) -> Parsed:
         """The parse; re-raises the OSError of reading the file."""

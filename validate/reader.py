@@ -29,6 +29,8 @@ class Table:
     lines: np.ndarray  # int64, same length as frame
 
 
+# csv's default field size limit (characters), named in the finding that hits it.
+FIELD_LIMIT = csv.field_size_limit()
 # Findings after which nothing else about the file is worth saying.
 _FINAL = frozenset({"file-empty", "file-conflict-marker"})
 
@@ -96,6 +98,14 @@ def _exact_path(
         except StopIteration:
             break
         except csv.Error as exc:
+            if "field limit" in str(exc) and text.count('"') % 2 == 0:
+                # quotes balance, so it is not a quote left open swallowing
+                # the rest of the file: one field really is that long
+                findings.append(finding(prev_end + 1, "file-field-too-large",
+                                         f"a field is longer than {FIELD_LIMIT:,} characters, "
+                                         "the most extctl reads (no column holds more than "
+                                         "a few hundred): shorten it"))
+                return None, findings
             findings.append(finding(prev_end + 1, "file-quoting",
                                      f"malformed quoting ({exc}): a field with a comma, quote "
                                      "or line break must be quoted, and quotes inside it doubled"))
