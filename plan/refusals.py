@@ -126,6 +126,33 @@ def locate_error(err: TargetError, plan: Plan, desired: pd.DataFrame) -> TargetE
         elif code in tokens:
             found.append((code, "code"))
     if not found:
+        found = _row_numbered(text, written)
+    if not found:
         return err
     places = [where(desired, [code], column)[code] for code, column in found[:MAX_NAMED]]
     return type(err)(text + "\n  at " + "\n  at ".join(places))
+
+
+# Database columns the targets write, by the CSV column they come from.
+_DB_COLUMN = {"callerid": "name", "permit": "allowed_ips", "deny": "allowed_ips",
+              "id": "code", "uuid": "code", "auth": "code", "aors": "code",
+              "device_state_busy_at": "call_limit", "max_contacts": "enabled",
+              "remove_existing": "enabled", "ha1": "password", "ha1b": "password"}
+# MySQL/MariaDB say "... for column 'x' at row N", N counting the rows of one
+# INSERT statement; PyMySQL sends up to ~1 MB per statement, so N is the
+# position among the written codes (sorted, as the targets insert them) only
+# while every row fits in one statement: this many rows, with room to spare.
+_ONE_STATEMENT_ROWS = 1000
+
+
+def _row_numbered(text: str, written: Sequence[str]) -> list[tuple[str, str]]:
+    import re
+
+    m = re.search(r"column '([A-Za-z_]+)' at row (\d+)", text)
+    if m is None or len(written) > _ONE_STATEMENT_ROWS:
+        return []
+    codes = sorted(written)
+    n = int(m.group(2))
+    if not 1 <= n <= len(codes):
+        return []
+    return [(codes[n - 1], _DB_COLUMN.get(m.group(1), m.group(1)))]

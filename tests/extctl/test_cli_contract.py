@@ -158,3 +158,19 @@ def test_database_error_names_the_csv_row() -> None:
     assert str(located).endswith("\n  at ext.csv:7:username: 2800")
     unrelated = TargetError("target 'pbx': the database is locked")
     assert locate_error(unrelated, plan, desired) is unrelated
+
+
+def test_mysql_row_number_names_the_csv_row() -> None:
+    """MariaDB's "Data too long for column 'callerid' at row 2" -> the 2nd written row."""
+    import pandas as pd
+
+    from extctl.errors import TargetError
+    from plan.changes import Change, Plan, Safety
+    from plan.refusals import locate_error
+
+    desired = pd.DataFrame({"code": ["2300", "2105"], "username": ["", ""], "line": [3, 9]})
+    plan = Plan("t", (Change("create", "2300"), Change("update", "2105")),
+                Safety(False, 0, 0, 0.3))
+    err = TargetError("target 'pbx': database error: (1406, \"Data too long for column "
+                      "'callerid' at row 2\")")
+    assert str(locate_error(err, plan, desired)).endswith("at extensions.csv:3:name: 2300")
