@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 
-from pbx import asterisk_drift, sql
+from pbx import asterisk_drift, registrations, sql
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -124,7 +124,7 @@ class AsteriskTarget(SqlTarget):
     def _drop_registrations(self, conn: Connection, users: pd.DataFrame) -> None:
         if "ps_contacts" in sql.table_names(conn):
             # a contact names its endpoint; its id starts with the AOR (= the code)
-            sql.delete_in(conn, "ps_contacts", "endpoint", users["code"].tolist())
+            registrations.delete_in(conn, "ps_contacts", "endpoint", users["code"].tolist())
 
     def _delete(self, conn: Connection, old: pd.DataFrame) -> None:
         import pandas as pd

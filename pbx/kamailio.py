@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 
-from pbx import kamailio_drift, sql
+from pbx import kamailio_drift, registrations, sql
 from pbx.kamailio_drift import reconcile, repairs
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
@@ -244,7 +244,7 @@ class KamailioTarget(SqlTarget):
         # registrar compares user names ignoring case.
         domain = sa.literal(self.domain).compile(
             dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        sql.delete_in(conn, "location", "username", users["username"].tolist(),
+        registrations.delete_in(conn, "location", "username", users["username"].tolist(),
                       extra=f" AND (domain IS NULL OR domain = '' OR domain = {domain})",
                       fold_case=True)
 

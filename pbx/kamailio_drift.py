@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Protocol
 
-from pbx import sql
+from pbx import registrations, sql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Attributes every extension has (pbx/kamailio.py ATTRIBUTES "always written").
 ALWAYS = ("code", "name", "enabled", "dnd", "transport")
-MOVED = sql.REKEYING + " domain "
+MOVED = registrations.REKEYING + " domain "
 
 
 class _Reader(Protocol):

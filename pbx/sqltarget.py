@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 from extctl.errors import TargetError
-from pbx import sql
+from pbx import registrations, sql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,7 +104,7 @@ class SqlTarget(ABC):
         self._delete(conn, old)
         # Registrations of every extension whose phone must authenticate again
         # (deleted, disabled, renamed, re-keyed, moved) go in the same transaction.
-        drops = sql.registration_drops(request.plan, old, rows)
+        drops = registrations.registration_drops(request.plan, old, rows)
         if not drops.empty:
             self._drop_registrations(conn, drops)
         # extctl_managed is rewritten for every code the plan touches, so a
