@@ -78,7 +78,9 @@ def test_unsafe_plan_through_head_exits_1(repo: Path) -> None:
     rows = "".join(f"{2400 + i},Agent {i},,,10.0.0.0/8,true\n" for i in range(12))
     (repo / "extensions.csv").write_text(HEADER + rows)
     assert run("apply", "--yes").exit_code == 0
-    (repo / "extensions.csv").write_text(HEADER + rows.splitlines(keepends=True)[0])
+    # 11 of 12 deleted (unsafe), and 40,000 creates: far more than a pipe buffers
+    creates = "".join(f"{300000 + i},Agent {i},,,10.0.0.0/8,true\n" for i in range(40000))
+    (repo / "extensions.csv").write_text(HEADER + rows.splitlines(keepends=True)[0] + creates)
     alone = shell(f"{EXTCTL} plan >/dev/null", repo)
     piped = shell(f"{EXTCTL} plan | head -1", repo)
     assert "rc=1" in alone.stdout and "rc=1" in piped.stdout, piped.stdout + piped.stderr
