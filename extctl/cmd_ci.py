@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -14,9 +17,10 @@ from extctl.errors import CheckFailed
 from extctl.options import get_policy, policy_option, resolve_today, today_option
 
 DEFAULT_FILE = "extensions.csv"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _file_option(fn):  # type: ignore[no-untyped-def]
+def _file_option(fn: F) -> F:
     return click.option("--file", "file", default=DEFAULT_FILE, show_default=True,
                         type=click.Path(dir_okay=False), help="The extensions CSV.")(fn)
 
@@ -137,8 +141,7 @@ def issue_body_command(*, report: str, heading: str, out: str, advice: str) -> N
     from pipeline.issue import issue_body
 
     try:
-        text = click.get_text_stream("stdin").read() if report == "-" else Path(report).read_text(
-            encoding="utf-8")
+        text = sys.stdin.read() if report == "-" else Path(report).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{report}: cannot read the report: {exc}") from None
     _write(out, issue_body(text, heading=heading, when=dt.datetime.now(dt.UTC),

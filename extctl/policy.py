@@ -184,7 +184,8 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
             env = spec["url_env"]
             url = os.environ.get(str(env))
             if not url:
-                missing = str(_fail(src, f"{key}.url_env", f"environment variable {env} is not set"))
+                missing = str(_fail(src, f"{key}.url_env",
+                                    f"environment variable {env} is not set"))
                 url = "unset:"
         if not isinstance(url, str) or not url:
             raise _fail(src, f"{key}.url", "is required (or url_env naming a variable)")

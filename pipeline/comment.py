@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.markdown import BODY_BUDGET, _TAIL, caution, table
+from pipeline.markdown import _TAIL, BODY_BUDGET, caution, table
 from pipeline.risky import risk_counts, risk_rank, risky_first
 from plan.changes import Plan
 from plan.render_markdown import cell

@@ -20,7 +20,8 @@ _TAIL = 600  # room for the "… and N more" row and the closing lines
 def row(change: Change) -> str:
     parts = [p for p in describe_fields(change) if not p.startswith("managed:")]
     action = change.action + (" (adopt)" if "managed" in change.field_map() else "")
-    return f"| `{SYMBOL[change.action]}` {action} | {cell(change.code)} | {cell('; '.join(parts))} |"
+    symbol = SYMBOL[change.action]
+    return f"| `{symbol}` {action} | {cell(change.code)} | {cell('; '.join(parts))} |"
 
 
 def table(changes: list[Change], budget: int, more: str) -> tuple[list[str], int]:

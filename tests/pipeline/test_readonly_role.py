@@ -33,7 +33,7 @@ def _reader_url(admin_url: str, database: str, cluster: object) -> str:
         conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {name}")  # type: ignore[arg-type]
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {name}")  # type: ignore[arg-type]
         conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {name}")  # type: ignore[arg-type]
-    head, _, tail = admin_url.partition("@")
+    tail = admin_url.partition("@")[2]
     return f"postgresql+psycopg://{name}:{password}@{tail}"
 
 

@@ -15,7 +15,6 @@ shim: this interpreter already runs the extctl under test.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -128,7 +127,8 @@ def triggered(workflow: dict[str, Any], event: Event) -> bool:
 def _shims(bindir: Path, api_state: Path) -> None:
     bindir.mkdir(parents=True, exist_ok=True)
     gh = bindir / "gh"
-    gh.write_text(f"#!/bin/sh\nexec {sys.executable} {Path(__file__).with_name('fakes.py')} {api_state} \"$@\"\n")
+    fakes = Path(__file__).with_name("fakes.py")
+    gh.write_text(f'#!/bin/sh\nexec {sys.executable} {fakes} {api_state} "$@"\n')
     pip = bindir / "pip"
     # `pip install .[extras]` of the checkout: this interpreter runs the extctl
     # under test already; anything else a workflow pip-installs fails loudly.
@@ -198,11 +198,12 @@ class Runner:
             spec = pending.pop(job_id)
             if between and job_id in between:
                 between[job_id]()
-            jobs[job_id] = self._job(job_id, spec, workflow, github, event_path, run_dir,
-                                     artifacts, jobs)
+            jobs[job_id] = self._job(job_id, spec=spec, workflow=workflow, github=github,
+                                     event_path=event_path, run_dir=run_dir,
+                                     artifacts=artifacts, done=jobs)
         return jobs
 
-    def _job(self, job_id: str, spec: dict[str, Any], workflow: dict[str, Any],
+    def _job(self, job_id: str, *, spec: dict[str, Any], workflow: dict[str, Any],
              github: dict[str, Any], event_path: Path, run_dir: Path, artifacts: Path,
              done: dict[str, Job]) -> Job:
         job = Job(job_id)
@@ -242,7 +243,8 @@ class Runner:
                 for scope in (workflow.get("env", {}), spec.get("env", {}),
                               step_spec.get("env", {})):
                     env.update({k: substitute(v, contexts) for k, v in scope.items()})
-                step = self._step(name, step_spec, env, contexts, workspace, files, artifacts, i)
+                step = self._step(name, spec=step_spec, env=env, contexts=contexts,
+                                  workspace=workspace, files=files, artifacts=artifacts, index=i)
                 env_extra.update(step.env)
                 failed = failed or step.outcome == "failure"
             job.steps.append(step)
@@ -254,12 +256,13 @@ class Runner:
         job.outputs = {k: substitute(v, contexts) for k, v in spec.get("outputs", {}).items()}
         return job
 
-    def _step(self, name: str, spec: dict[str, Any], env: dict[str, str],
+    def _step(self, name: str, *, spec: dict[str, Any], env: dict[str, str],
               contexts: dict[str, Any], workspace: Path, files: Path, artifacts: Path,
               index: int) -> Step:
         if "uses" in spec:
             inputs = {k: substitute(v, contexts) for k, v in spec.get("with", {}).items()}
-            return self._uses(name, spec["uses"], inputs, env, workspace, artifacts)
+            return self._uses(name, spec["uses"], inputs=inputs, env=env, workspace=workspace,
+                              artifacts=artifacts)
         paths = {key: files / f"{key.lower()}_{index}" for key in
                  ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY", "GITHUB_PATH")}
         for p in paths.values():
@@ -290,7 +293,7 @@ class Runner:
                   "origin", sha], workspace, env)
         _git(["checkout", "-q", "--detach", sha], workspace, env)
 
-    def _uses(self, name: str, uses: str, inputs: dict[str, str], env: dict[str, str],
+    def _uses(self, name: str, uses: str, *, inputs: dict[str, str], env: dict[str, str],
               workspace: Path, artifacts: Path) -> Step:
         action = uses.split("@", 1)[0]
         step = Step(name, "success")

@@ -67,10 +67,10 @@ def rules(path: Path) -> list[str]:
             if "${{" in step.get("run", ""):
                 problems.append(f"{path.name}: job {job_id}: an expression in a run: script "
                                 "(pass it through env: instead)")
-            if step.get("uses", "").startswith("actions/checkout@"):
-                if step.get("with", {}).get("persist-credentials") is not False:
-                    problems.append(f"{path.name}: job {job_id}: checkout without "
-                                    "persist-credentials: false")
+            checkout = step.get("uses", "").startswith("actions/checkout@")
+            if checkout and step.get("with", {}).get("persist-credentials") is not False:
+                problems.append(f"{path.name}: job {job_id}: checkout without "
+                                "persist-credentials: false")
     return problems
 
 
