@@ -85,6 +85,10 @@ def test_merge_plans_then_applies_exactly_that_plan(world: World) -> None:
     assert "~ 2303 update name: \"Agent 2303\" -> \"Sam Roe\"" in applied.stdout
     assert "- 2310 delete" in applied.stdout
     assert _pbx_plan(world).strip() == "Target: pbx\nNo changes."
+    # The CI log: one group per stage, no colour codes anywhere.
+    planned = plan.step("Plan against the live PBX (read-only role)")
+    assert "::group::reading the PBX (pbx)" in planned.stderr
+    assert "\x1b[" not in plan.log + apply.log + plan.summary
 
 
 def test_pbx_changed_between_plan_and_apply_is_refused(world: World) -> None:
