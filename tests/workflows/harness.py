@@ -32,7 +32,7 @@ from tests.workflows.fakes import GitHubApi
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 # The `uses:` the harness can perform, by action (the part before @).
 HANDLED = ("actions/checkout", "actions/setup-python", "actions/upload-artifact",
-           "actions/download-artifact", "marocchino/sticky-pull-request-comment",
+           "actions/download-artifact", "actions/cache", "marocchino/sticky-pull-request-comment",
            "peter-evans/create-issue-from-file")
 
 
@@ -166,8 +166,9 @@ class Runner:
         self.bindir = tmp / "bin"
         _shims(self.bindir, api.path)
         self.count = 0
+        self._saves: list[tuple[Path, Path, list[str]]] = []  # actions/cache post-steps
 
-    def run(self, name: str, event: Event, *,
+    def run(self, name: str | Path, event: Event, *,
             between: dict[str, Any] | None = None) -> dict[str, Job]:
         """Run workflow `name` for `event`; `between[job]` is called before that job starts
         (e.g. to change the PBX while reviewers read the plan)."""
@@ -252,6 +253,13 @@ class Runner:
                 contexts["steps"][step_spec["id"]] = {
                     "outputs": step.outputs, "outcome": step.outcome, "conclusion": step.outcome}
         job.result = "failure" if failed else "success"
+        for key_dir, root, rel_paths in self._saves:
+            if job.result == "success" and not key_dir.exists():  # caches are immutable
+                for rel in rel_paths:
+                    if (root / rel).exists():
+                        (key_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copy2(root / rel, key_dir / rel)
+        self._saves.clear()
         job.summary = "".join(s.summary for s in job.steps)
         job.outputs = {k: substitute(v, contexts) for k, v in spec.get("outputs", {}).items()}
         return job
@@ -269,7 +277,9 @@ class Runner:
             p.write_text("")
         env.update({k: str(p) for k, p in paths.items()})
         script = files / f"step_{index}.sh"
-        script.write_text(spec["run"])
+        # GitHub splices `${{ }}` into the script before bash sees it (the lint
+        # forbids it in our workflows; the harness still behaves like GitHub).
+        script.write_text(substitute(spec["run"], contexts))
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
                               cwd=workspace / spec.get("working-directory", "."), env=env,
                               capture_output=True, text=True, timeout=600)
@@ -321,6 +331,18 @@ class Runner:
             dest.mkdir(parents=True, exist_ok=True)
             for f in src.iterdir():
                 shutil.copy2(f, dest / f.name)
+        elif action == "actions/cache":
+            # Restore now (exact key, then restore-keys prefixes); save when the job ends.
+            caches = self.tmp / "caches"
+            keys = [inputs["key"], *inputs.get("restore-keys", "").split()]
+            for key in keys:
+                hits = sorted(p for p in caches.glob("*") if p.name.startswith(key)) \
+                    if caches.is_dir() else []
+                if hits:
+                    _copy_tree(hits[-1], workspace)
+                    step.outputs["cache-hit"] = "true" if hits[-1].name == keys[0] else "false"
+                    break
+            self._saves.append((caches / inputs["key"], workspace, inputs["path"].split()))
         elif action == "marocchino/sticky-pull-request-comment":
             payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text())
             number = int(inputs.get("number") or payload["pull_request"]["number"])
@@ -336,6 +358,10 @@ class Runner:
         else:
             raise NotImplementedError(f"the harness cannot run {uses}; add it to HANDLED")
         return step
+
+
+def _copy_tree(src: Path, dest: Path) -> None:
+    shutil.copytree(src, dest, dirs_exist_ok=True)
 
 
 def _git(args: list[str], cwd: Path, env: dict[str, str]) -> None:

@@ -17,7 +17,10 @@ CHECK, DEPLOY, DRIFT = "extensions-check.yml", "extensions-deploy.yml", "extensi
 
 
 def test_duplicate_code_fails_the_check_and_the_comment_shows_the_findings(world: World) -> None:
-    bad = [*rows(), row("2301", username="2399")]  # line 14: 2301 again
+    world.commit("feature", rows(c2303={"name": "Sam Roe"}), "rename")
+    world.runner.run(CHECK, world.pull_request())
+    assert "Plan: 0 to create, 1 to update" in world.api.comments(7)[0]["body"]
+    bad = [*rows(c2303={"name": "Sam Roe"}), row("2301", username="2399")]  # line 14
     world.commit("feature", bad, "add a second 2301")
     jobs = world.runner.run(CHECK, world.pull_request())
     check = jobs["check"]
@@ -25,9 +28,11 @@ def test_duplicate_code_fails_the_check_and_the_comment_shows_the_findings(world
     validate = check.step("Validate (annotates the bad lines)")
     assert validate.outcome == "failure"
     assert re.search(r"^::error file=extensions\.csv,line=14\b", validate.stdout, re.M)
+    # The same comment, now the findings: no stale "plan looks fine" stays.
     [comment] = world.api.comments(7)
+    assert comment["edits"] == 1
     assert "invalid" in comment["body"] and "| 14 |" in comment["body"]
-    assert "Plan:" not in comment["body"]
+    assert "Plan:" not in comment["body"] and "Sam Roe" not in comment["body"]
 
 
 def test_good_change_posts_one_comment_and_a_second_push_updates_it(world: World) -> None:
