@@ -42,6 +42,10 @@ def test_colorize_keeps_the_lines_and_the_summary_last() -> None:
     assert ANSI.sub("", out) == PLAN
     assert "\x1b[32m+\x1b[0m 2300" in out and "\x1b[31m-\x1b[0m 2302" in out
     assert out.rstrip("\n").split("\n")[-1] == "\x1b[1mPlan: 1 to create.\x1b[0m"
+    unsafe = "UNSAFE PLAN: 5 of 10\nRows: 1\nextctl apply refuses this plan.\n\n" + PLAN
+    coloured = colorize(unsafe)
+    assert ANSI.sub("", coloured) == unsafe
+    assert coloured.startswith("\x1b[1m\x1b[31mUNSAFE PLAN") and "Target: pbx\n" in coloured
 
 
 def test_progress_modes() -> None:

@@ -99,7 +99,7 @@ def test_a_synthetic_run(tmp_path: Path) -> None:
     flow.write_text(WORKFLOW)
     runner = Runner(tmp_path / "runner", origin, GitHubApi(tmp_path / "api.json"), {})
     event = Event("push", sha, "refs/heads/main")
-    for run in (1, 2):
+    for _ in (1, 2):
         jobs = runner.run(flow, event)  # type: ignore[arg-type]
         first, broken = jobs["first"], jobs["broken"]
         assert first.result == "success", first.log
