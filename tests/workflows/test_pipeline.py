@@ -155,7 +155,9 @@ def test_no_secret_reaches_comment_summary_or_issue(world: World) -> None:
     literal = rows(c2303={"password": secret})
     world.commit("feature", literal, "a literal password")
     check = world.runner.run(CHECK, world.pull_request())["check"]
+    assert check.result == "success", check.log
     [comment] = world.api.comments(7)
+    assert "password: (changed)" in comment["body"] and "1 password change" in comment["body"]
     assert secret not in comment["body"] and secret not in check.summary
     assert secret not in check.log
 
