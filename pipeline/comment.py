@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.markdown import _TAIL, BODY_BUDGET, caution, table
+from pipeline.markdown import BODY_BUDGET, TAIL_RESERVE, caution, table
 from pipeline.risky import risk_counts, risk_rank, risky_first
 from plan.changes import Plan
 from plan.render_markdown import cell
@@ -42,7 +42,7 @@ def plan_comment(plan: Plan, *, title: str, details_url: str | None = None,
     changes = risky_first(plan.changes)
     if changes:
         used = sum(len(x) + 1 for x in lines)
-        rows, left = table(changes, budget - used - _TAIL, "see the job summary")
+        rows, left = table(changes, budget - used - TAIL_RESERVE, "see the job summary")
         risky = sum(risk_rank(c) < 3 for c in changes)
         shown = len(changes) - left
         if risky < shown and shown > 50:

@@ -14,7 +14,7 @@ BODY_LIMIT = 65_536
 BODY_BUDGET = 60_000
 # A job summary may hold 1 MiB per step.
 SUMMARY_BUDGET = 900_000
-_TAIL = 600  # room for the "… and N more" row and the closing lines
+TAIL_RESERVE = 600  # room for the "… and N more" row and the closing lines
 
 
 def row(change: Change) -> str:
