@@ -3,7 +3,7 @@
 It opens with what a reviewer must not miss (the UNSAFE banner, then deletes,
 disables, password changes), then the rest. However large the change, it
 stays under GitHub's 65,536-character limit: rows that do not fit are counted
-and the reader is sent to the job summary and the plan artifact.
+and the reader is sent to the job summary (the whole plan, up to 1 MiB).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ FINDINGS_SHOWN = 50
 
 def _pointer(details_url: str | None) -> str:
     where = f"[the job summary]({details_url})" if details_url else "the job summary"
-    return f"The full plan is in {where} and in the run's artifacts."
+    return f"The full plan is in {where}; `extctl plan --base` prints it all."
 
 
 def plan_comment(plan: Plan, *, title: str, details_url: str | None = None,

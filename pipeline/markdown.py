@@ -55,17 +55,12 @@ def text_plan_block(plan: Plan, budget: int) -> str:
     """The terminal plan (no colour) as a ```diff block: + green, - red on GitHub."""
     text = render_text(plan)
     if len(text) > budget:
-        lines = text.splitlines()
-        kept: list[str] = []
-        used = 0
-        for line in lines[:-1]:
-            if used + len(line) + 1 > budget - 200:
-                break
-            kept.append(line)
-            used += len(line) + 1
-        left = len(lines) - 1 - len(kept)
-        text = "\n".join([*kept, f"… {left} more lines (the plan artifact has them all)",
-                          lines[-1]]) + "\n"
+        # Cut at a line end within the budget; the summary line (last) stays.
+        cut = text.rfind("\n", 0, budget - 200) + 1
+        last = text.rstrip("\n").rsplit("\n", 1)[-1]
+        left = text.count("\n", cut) - 1
+        text = (f"{text[:cut]}… {left} more lines (extctl plan prints them all)\n"
+                f"{last}\n")
     return fenced(text, "diff")
 
 

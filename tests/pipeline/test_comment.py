@@ -78,3 +78,14 @@ def test_issue_body_is_capped_and_says_when() -> None:
                       when=dt.datetime(2026, 12, 1, 3, 17), run_url="https://r")
     assert len(body) < BODY_LIMIT and "2026-12-01 03:17 UTC" in body
     assert "cut to GitHub's size limit" in body
+
+
+def test_a_huge_summary_is_cut_at_a_line_and_keeps_the_summary_last() -> None:
+    changes = [_update(str(100000 + i), "x" * 40) for i in range(30000)]
+    summary = plan_summary(_plan(changes), title="t")
+    assert len(summary) < 1_000_000
+    lines = summary.rstrip().split("\n")
+    assert lines[-1] == "```" and lines[-2].startswith("Plan: 0 to create, 30000 to update")
+    assert lines[-3].startswith("… ") and lines[-3].endswith("more lines (extctl plan prints "
+                                                             "them all)")
+    assert all(line.startswith(("~ ", "Target", "##", "**", "", "```")) for line in lines[:-3])
