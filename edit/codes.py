@@ -47,11 +47,11 @@ class Taken:
         lengths = digits(cand)
         bad = (lengths < self.policy.code_min_length) | (lengths > self.policy.code_max_length)
         bad |= np.isin(cand, self.all) | np.isin(cand, self.heads)
-        bad |= self._has_prefix_in(cand, lengths, self.all)
+        bad |= self.has_prefix_in(cand, lengths, self.all)
         return bad
 
     @staticmethod
-    def _has_prefix_in(cand: np.ndarray, lengths: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    def has_prefix_in(cand: np.ndarray, lengths: np.ndarray, pool: np.ndarray) -> np.ndarray:
         out = np.zeros(len(cand), dtype=bool)
         for k in range(1, MAX_DIGITS):  # strip k trailing digits
             longer = lengths > k

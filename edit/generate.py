@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from edit.codes import Taken, first_free_block
+from edit.codes import Taken, digits, first_free_block
 from edit.document import Edit, Loaded, finish
 from edit.report import Item, Outcome, Section
 from extctl.errors import CheckFailed, UsageError
@@ -79,6 +79,13 @@ def _refuse_blocked(loaded: Loaded, req: GenerateRequest, codes: np.ndarray,
         lines = dict(zip(loaded.frame["code"].astype("int64").tolist(),
                          loaded.frame["line"].tolist(), strict=True))
         problems += [taken.reason(int(c), lines) for c in codes[blocked][:20]]
+    among = Taken.has_prefix_in(codes, digits(codes), codes)
+    if among.any():
+        problems += [f"code {c} collides with the new code {str(c)[:k]}: it is a prefix, so "
+                     f"dialling {c} reaches {str(c)[:k]} first"
+                     for c in codes[among][:20].tolist()
+                     for k in [next(k for k in range(1, len(str(c)))
+                                    if int(str(c)[:k]) in set(codes.tolist()))]]
     if req.team is not None:
         ranges = loaded.policy.team_ranges().get(req.team, ())
         if ranges:
