@@ -111,7 +111,7 @@ def hr_sync(loaded: Loaded, req: HrRequest, *, dry_run: bool, force: bool) -> Ou
     gone = owner.map(people["gone"])
     known = person & gone.notna()
     left = known & (gone == True)  # noqa: E712 - NaN (unknown) is neither
-    enabled = f["enabled"] == "true"
+    enabled = f["enabled"] != "false"  # blank means enabled
     disable = left & enabled
     again = known & ~left & ~enabled
     unknown = person & ~known
