@@ -58,6 +58,11 @@ def rows_from_state(state: pd.DataFrame) -> tuple[pd.DataFrame, list[Item], list
         notes.append(Item(code, "registers from anywhere on the PBX: exported as remote=true; "
                                 "set allowed_ips to restrict it"))
     f.loc[open_, "remote"] = "true"
+    # The CSV requires a name; a bare subscriber on the PBX has none.
+    nameless = f["name"] == ""
+    for code in f["code"][nameless].tolist():
+        notes.append(Item(code, f"has no name on the PBX: exported as 'Extension {code}'"))
+    f.loc[nameless, "name"] = "Extension " + f["code"][nameless]
     literal = managed & (source == "literal")
     for code in f["code"][literal].tolist():
         decisions.append(Item(code, "its password is a literal from the CSV, which export "
