@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from extctl.errors import CheckFailed, UsageError
 from plan.changes import Change, Safety
 from schema.columns import COLUMNS
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from extctl.policy import Policy
     from validate.findings import FileReport
 
@@ -94,15 +94,43 @@ def load(path: str | os.PathLike[str], policy: Policy, today: dt.date) -> Loaded
 
 
 def to_bytes(frame: pd.DataFrame, header: tuple[str, ...]) -> bytes:
-    """Canonical CSV (as `extctl fmt` writes it) of `frame`: the file's own
-    columns plus any column the edit filled in, in canonical order."""
-    from validate.fmt import canonical_bytes
+    """Canonical CSV (byte for byte what `extctl fmt` writes) of `frame`, whose
+    cells are canonical already: the file's own columns plus any column the
+    edit filled in, in canonical order, rows sorted by code, minimal quoting.
+
+    Written with Arrow kernels over whole columns: pandas' to_csv, and fmt's
+    parse-and-rewrite after it, cost seconds at 100,000 rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     blank = {c for c in COLUMNS if c not in header}
     keep = [c for c in COLUMNS
-            if c not in blank or bool((frame[c].astype(str) != "").any())]
-    text: str = frame[keep].to_csv(index=False, lineterminator="\n")
-    return canonical_bytes(text.encode("utf-8"), "extensions.csv")
+            if c not in blank or bool((frame[c].fillna("").astype(str) != "").any())]
+    head = ",".join(keep) + "\n"
+    if frame.empty:
+        return head.encode("utf-8")
+    codes = frame["code"].fillna("").astype(str)
+    digits = codes.str.fullmatch(r"[0-9]{1,18}").fillna(False).to_numpy(dtype=bool)
+    numeric = pd.to_numeric(codes.where(digits, "0"), errors="coerce").fillna(0).to_numpy()
+    # fmt's order: numeric codes numerically, anything else after them as text
+    order = np.lexsort((codes.to_numpy(dtype=object).astype(str), numeric, ~digits))
+    take = pa.array(order)
+    def text(value: str) -> pa.Scalar:
+        return pa.scalar(value, type=pa.large_string())
+
+    cells = []
+    for c in keep:
+        arr = pa.array(frame[c].fillna("").astype(str).to_numpy(dtype=object),
+                       type=pa.large_string()).take(take)
+        # minimal quoting, as fmt's writer does it (a lone CR is a control
+        # character the schema rejects, so it never reaches a written file)
+        needs = pc.match_substring_regex(arr, '[,"\n]')
+        quoted = pc.binary_join_element_wise(
+            text('"'), pc.replace_substring(arr, '"', '""'), text('"'), text(""))
+        cells.append(pc.if_else(needs, quoted, arr))
+    lines = pc.binary_join_element_wise(*cells, text(",")) if len(cells) > 1 else cells[0]
+    return (head + "\n".join(lines.to_pylist()) + "\n").encode("utf-8")
 
 
 def _by_code(report: FileReport) -> str:

@@ -70,3 +70,21 @@ def test_safety_threshold_names_rows_and_force_passes(tmp_path: Path) -> None:
     assert csv.read_bytes() == data
     edit = finish(loaded, new, dry_run=False, force=True)
     assert [c.action for c in edit.changes] == ["disable"] * 4 and edit.written
+
+
+def test_to_bytes_is_exactly_what_fmt_writes() -> None:
+    import pandas as pd
+
+    from edit.document import to_bytes
+    from schema.columns import COLUMNS
+    from validate.fmt import canonical_bytes
+
+    cells = ['Quote "x", y', "multi\nline", "Café — x", " lead", "trail ", "", "p;q"]
+    frame = pd.DataFrame({c: [f"{i}" if c == "code" else cells[(i + k) % len(cells)]
+                              for i in (2300, 210, 99999, 2105, 12, 400)]
+                          for k, c in enumerate(COLUMNS)}, dtype=object)
+    header = ("code", "name", "notes", "owner")
+    data = to_bytes(frame, header)
+    assert data == canonical_bytes(data, "x")
+    assert data.splitlines()[1].startswith(b"12,") and data.count(b"\n2300,") == 1
+    assert to_bytes(frame.iloc[:0], header) == b"code,name,owner,notes\n"
