@@ -24,6 +24,8 @@ from plan.changes import Change, Safety
 from schema.columns import COLUMNS
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from extctl.policy import Policy
     from validate.findings import FileReport
 
@@ -93,6 +95,18 @@ def load(path: str | os.PathLike[str], policy: Policy, today: dt.date) -> Loaded
                   policy=policy, today=today)
 
 
+def _arrow(column: pd.Series) -> pa.Array:
+    """A column as one Arrow large_string array, nulls as "" (no Python
+    objects for Arrow-backed columns: a cast of the offsets only)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(column, type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.fill_null(arr, "") if arr.null_count else arr
+
+
 def to_bytes(frame: pd.DataFrame, header: tuple[str, ...]) -> bytes:
     """Canonical CSV (byte for byte what `extctl fmt` writes) of `frame`, whose
     cells are canonical already: the file's own columns plus any column the
@@ -104,33 +118,43 @@ def to_bytes(frame: pd.DataFrame, header: tuple[str, ...]) -> bytes:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    blank = {c for c in COLUMNS if c not in header}
-    keep = [c for c in COLUMNS
-            if c not in blank or bool((frame[c].fillna("").astype(str) != "").any())]
-    head = ",".join(keep) + "\n"
-    if frame.empty:
-        return head.encode("utf-8")
-    codes = frame["code"].fillna("").astype(str)
-    digits = codes.str.fullmatch(r"[0-9]{1,18}").fillna(False).to_numpy(dtype=bool)
-    numeric = pd.to_numeric(codes.where(digits, "0"), errors="coerce").fillna(0).to_numpy()
-    # fmt's order: numeric codes numerically, anything else after them as text
-    order = np.lexsort((codes.to_numpy(dtype=object).astype(str), numeric, ~digits))
-    take = pa.array(order)
     def text(value: str) -> pa.Scalar:
         return pa.scalar(value, type=pa.large_string())
 
+    arrays = {c: _arrow(frame[c]) for c in COLUMNS}
+    keep = [c for c in COLUMNS
+            if c in header or pc.any(pc.not_equal(arrays[c], "")).as_py()]
+    head = ",".join(keep) + "\n"
+    if frame.empty:
+        return head.encode("utf-8")
+    codes = arrays["code"]
+    digits = pc.match_substring_regex(codes, "^[0-9]{1,18}$")
+    numeric = pc.cast(pc.if_else(digits, codes, text("0")), pa.int64()).to_numpy()
+    # fmt's order: numeric codes numerically, anything else after them as text
+    if pc.all(digits).as_py():
+        order = np.argsort(numeric, kind="stable")
+    else:
+        order = np.lexsort((codes.to_numpy(zero_copy_only=False).astype(str), numeric,
+                            ~digits.to_numpy(zero_copy_only=False)))
+    take = pa.array(order)
     cells = []
     for c in keep:
-        arr = pa.array(frame[c].fillna("").astype(str).to_numpy(dtype=object),
-                       type=pa.large_string()).take(take)
+        arr = arrays[c].take(take)
         # minimal quoting, as fmt's writer does it (a lone CR is a control
         # character the schema rejects, so it never reaches a written file)
-        needs = pc.match_substring_regex(arr, '[,"\n]')
-        quoted = pc.binary_join_element_wise(
-            text('"'), pc.replace_substring(arr, '"', '""'), text('"'), text(""))
-        cells.append(pc.if_else(needs, quoted, arr))
+        needs = pc.or_(pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, '"')),
+                       pc.match_substring(arr, "\n"))
+        if pc.any(needs).as_py():
+            quoted = pc.binary_join_element_wise(
+                text('"'), pc.replace_substring(arr, '"', '""'), text('"'), text(""))
+            arr = pc.if_else(needs, quoted, arr)
+        cells.append(arr)
     lines = pc.binary_join_element_wise(*cells, text(",")) if len(cells) > 1 else cells[0]
-    return (head + "\n".join(lines.to_pylist()) + "\n").encode("utf-8")
+    body = pc.binary_join_element_wise(lines, text(""), text("\n"))  # each line + "\n"
+    data = body.buffers()[2]
+    offsets = np.frombuffer(body.buffers()[1], dtype=np.int64)[body.offset:]
+    return head.encode("utf-8") + memoryview(data)[int(offsets[0]):int(offsets[len(body)])]\
+        .tobytes()
 
 
 def _by_code(report: FileReport) -> str:

@@ -8,7 +8,7 @@ Rows without an owner, or owned by a team, are not HR's business.
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -20,7 +20,7 @@ from edit.report import Item, Outcome, Section
 @dataclass(frozen=True)
 class HrRequest:
     hr_path: str
-    columns: HrColumns = HrColumns()
+    columns: HrColumns = field(default_factory=HrColumns)
     update_forwarding: bool = False
     region: str | None = None  # for HR mobiles written without +country
 
@@ -79,7 +79,8 @@ def _forwarding(f: pd.DataFrame, rows: pd.Series, mobile: pd.Series, mline: pd.S
     items: list[Item] = []
     updates: dict[int, str] = {}
     for i in idx.tolist():
-        raw, fwd, code = mobile[i], f.at[i, "forward_number"], f.at[i, "code"]
+        raw = str(mobile[i])
+        fwd, code = str(f.at[i, "forward_number"]), str(f.at[i, "code"])
         e164 = formatted[raw]
         where = f"{req.hr_path} line {int(mline[i])}"
         if e164 == fwd:

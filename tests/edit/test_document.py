@@ -30,7 +30,8 @@ def test_file_changed_between_read_and_write_is_refused(tmp_path: Path) -> None:
 
 def test_write_is_canonical_and_keeps_mode_and_other_rows(tmp_path: Path) -> None:
     # Not canonical: rows out of order, YES for a boolean, CRLF, a BOM.
-    text = HEADER + "2400,Desk,,auto,,YES,,10.0.0.0/8,no,1,,,,,,\n2200,Lead,,,,,,10.0.0.0/8,,,,,,,,\n"
+    text = (HEADER + "2400,Desk,,auto,,YES,,10.0.0.0/8,no,1,,,,,,\n"
+            "2200,Lead,,,,,,10.0.0.0/8,,,,,,,,\n")
     csv = tmp_path / "extensions.csv"
     csv.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     csv.chmod(0o600)
@@ -65,7 +66,7 @@ def test_safety_threshold_names_rows_and_force_passes(tmp_path: Path) -> None:
     loaded = load(csv, Policy(), TODAY)
     new = loaded.frame.drop(columns="line").astype(object)
     new.loc[new["code"] < "3004", "enabled"] = "false"  # 4 of 10 > 30%
-    with pytest.raises(UnsafeEdit, match="3000, 3001, 3002, 3003; .*--force"):
+    with pytest.raises(UnsafeEdit, match=r"3000, 3001, 3002, 3003; .*--force"):
         finish(loaded, new, dry_run=False, force=False)
     assert csv.read_bytes() == data
     edit = finish(loaded, new, dry_run=False, force=True)

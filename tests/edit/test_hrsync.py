@@ -40,7 +40,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 
 def test_leaver_rehire_unknown_mobile(files: tuple[Path, Path]) -> None:
-    csv, hr = files
+    csv, _ = files
     result = run("hr-sync", "hr.csv", "--email-column", "e-mail", "--region", "US",
                  "--today", TODAY)
     assert result.exit_code == 0, result.output
