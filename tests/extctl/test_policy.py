@@ -74,3 +74,15 @@ def test_target_choice() -> None:
     with pytest.raises(UsageError, match="unknown target 'c'"):
         two.target("c")
     assert two.target("b").kind == "asterisk"
+
+
+def test_hr_table_for_hr_sync() -> None:
+    policy = parse_policy({"hr": {"gone_statuses": ["Exited", " Left "],
+                                  "team_owners": ["*-Leads@example.com"]}})
+    assert policy.hr_gone_statuses == ("exited", "left")
+    assert policy.hr_team_owners == ("*-leads@example.com",)
+    assert Policy().hr_gone_statuses == ("terminated", "inactive", "left", "leaver")
+    with pytest.raises(UsageError, match="key 'hr.gone'"):
+        parse_policy({"hr": {"gone": ["x"]}})
+    with pytest.raises(UsageError, match="key 'hr.gone_statuses'"):
+        parse_policy({"hr": {"gone_statuses": "left"}})
