@@ -132,7 +132,7 @@ def hr_sync(loaded: Loaded, req: HrRequest, *, dry_run: bool, force: bool) -> Ou
             Item(c, f"owner {o} is not in {req.hr_path}")
             for c, o in zip(f["code"][unknown], owner[unknown], strict=True))),
     ]
-    new = f.drop(columns="line").astype(object)
+    new = f.drop(columns="line")
     new.loc[disable, "enabled"] = "false"
     if bool(hr.attrs.get("has_mobile")):
         mobile = owner.map(people["mobile"]).fillna("")

@@ -89,7 +89,7 @@ def rotate(loaded: Loaded, req: RotateRequest, *, dry_run: bool, force: bool) ->
             "rotate; set a new one yourself, or run again with --to-auto to switch "
             "these rows to auto (apply then generates the password); nothing was written"
         )
-    new = f.drop(columns="line").astype(object)
+    new = f.drop(columns="line")
     new.loc[picked, "password_rotated"] = loaded.today.isoformat()
     if req.to_auto:
         new.loc[picked, "password"] = AUTO_PASSWORD
