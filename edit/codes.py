@@ -21,6 +21,15 @@ def digits(codes: np.ndarray) -> np.ndarray:
     return out
 
 
+def member(pool: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` in `pool` (sorted, unique): a binary search, no re-sort of
+    the pool per call as np.isin does."""
+    if not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(pool, values), len(pool) - 1)
+    return np.asarray(pool[pos] == values)
+
+
 def _heads(codes: np.ndarray) -> np.ndarray:
     """Every proper prefix of every code (as integers), deduplicated."""
     lengths = digits(codes)
@@ -46,7 +55,7 @@ class Taken:
         """True where a candidate cannot be a new code."""
         lengths = digits(cand)
         bad = (lengths < self.policy.code_min_length) | (lengths > self.policy.code_max_length)
-        bad |= np.isin(cand, self.all) | np.isin(cand, self.heads)
+        bad |= member(self.all, cand) | member(self.heads, cand)
         bad |= self.has_prefix_in(cand, lengths, self.all)
         return bad
 
@@ -56,7 +65,7 @@ class Taken:
         for k in range(1, MAX_DIGITS):  # strip k trailing digits
             longer = lengths > k
             if longer.any():
-                out[longer] |= np.isin(cand[longer] // 10**k, pool)
+                out[longer] |= member(pool, cand[longer] // 10**k)
         return out
 
     def reason(self, code: int, lines: dict[int, int]) -> str:

@@ -79,7 +79,7 @@ def _refuse_blocked(loaded: Loaded, req: GenerateRequest, codes: np.ndarray,
         lines = dict(zip(loaded.frame["code"].astype("int64").tolist(),
                          loaded.frame["line"].tolist(), strict=True))
         problems += [taken.reason(int(c), lines) for c in codes[blocked][:20]]
-    among = Taken.has_prefix_in(codes, digits(codes), codes)
+    among = Taken.has_prefix_in(codes, digits(codes), np.unique(codes))
     if among.any():
         problems += [f"code {c} collides with the new code {str(c)[:k]}: it is a prefix, so "
                      f"dialling {c} reaches {str(c)[:k]} first"
