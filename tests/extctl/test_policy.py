@@ -82,7 +82,7 @@ def test_hr_table_for_hr_sync() -> None:
     assert policy.hr_gone_statuses == ("exited", "left")
     assert policy.hr_team_owners == ("*-leads@example.com",)
     assert Policy().hr_gone_statuses == ("terminated", "inactive", "left", "leaver")
-    with pytest.raises(UsageError, match="key 'hr.gone'"):
+    with pytest.raises(UsageError, match=r"key 'hr\.gone'"):
         parse_policy({"hr": {"gone": ["x"]}})
-    with pytest.raises(UsageError, match="key 'hr.gone_statuses'"):
+    with pytest.raises(UsageError, match=r"key 'hr\.gone_statuses'"):
         parse_policy({"hr": {"gone_statuses": "left"}})
