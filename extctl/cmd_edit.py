@@ -155,8 +155,14 @@ def export_command(*, target_name: str | None, out: str | None, policy_path: str
     result = export_target(policy.target(target_name), policy, resolve_today(today))
     if out is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(result.data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(result.data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # `extctl export | head`: the reader has all it wants
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+            sys.exit(0)
     else:
         from edit.document import atomic_write
 

@@ -26,7 +26,8 @@ HR = ("\ufeffEmployee ID,E-Mail,Status,Mobile,Department\r\n"
       "19,Ava.Chen@example.com,Active,,Sales\r\n"  # returning: her row is disabled
       "20,omar.haddad@example.com,ACTIVE,(408) 555-0199,Sales\r\n"  # changed mobile
       "21,support-leads@example.com,LEFT,,Support\r\n"  # a team mailbox: left alone
-      "22,nora.novak@example.com,active,,Ops\r\n")
+      "22,nora.novak@example.com,active,,Ops\r\n"
+      "16,Noah.Smith@example.com,leaver,,Sales\r\n")  # an old row: rehired, still active
 # zoe.kim is unknown to HR
 
 
@@ -56,6 +57,7 @@ def test_leaver_rehire_unknown_mobile(files: tuple[Path, Path]) -> None:
     r = rows(csv)
     assert r["2105"]["enabled"] == "false" and r["2107"]["enabled"] == "false"
     assert r["2200"]["enabled"] == "" and r["2108"]["forward_number"] == "+14085550111"
+    assert r["2106"]["enabled"] == ""  # one active HR row of two: not gone
     assert out.splitlines()[-1].startswith("extensions.csv: 0 to create, 0 to update, "
                                            "1 to disable")
 
