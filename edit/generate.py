@@ -133,7 +133,7 @@ def new_rows(loaded: Loaded, req: GenerateRequest, codes: np.ndarray,
     def default(col: str) -> str:
         return DEFAULTS.get(col, "") if col in header else ""
 
-    values: dict[str, object] = {c: default(c) for c in COLUMNS}
+    values: dict[str, pd.Series | str] = {c: default(c) for c in COLUMNS}
     values.update(
         code=code_text,
         name=expand(req.name, code_text, numbers),
@@ -149,9 +149,8 @@ def new_rows(loaded: Loaded, req: GenerateRequest, codes: np.ndarray,
         values["remote"] = "true"
     if req.transport is not None:
         values["transport"] = req.transport
-    return pd.DataFrame({c: pd.Series(values[c], index=range(n), dtype=object)
-                         if not isinstance(values[c], pd.Series) else values[c]
-                         for c in COLUMNS})
+    # a scalar is broadcast to every new row
+    return pd.DataFrame(values, index=range(n), columns=list(COLUMNS), dtype=object)
 
 
 def generate(loaded: Loaded, req: GenerateRequest, *, dry_run: bool,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edit.document import Edit
+from plan.changes import Change
 from plan.render_json import change_to_dict
 from plan.render_text import SYMBOL, describe_fields
 
@@ -42,7 +43,7 @@ class Outcome:
         return next((s for s in self.sections if s.key == key), None)
 
 
-def change_line(change: Any) -> str:
+def change_line(change: Change) -> str:
     head = f"{SYMBOL[change.action]} {change.code} {change.action}"
     parts = describe_fields(change)
     return head + (" " + ", ".join(parts) if parts else "")
