@@ -72,7 +72,7 @@ def read_hr(path: str, cols: HrColumns) -> pd.DataFrame:
             raise UsageError(f"{path}:{start}: malformed quoting ({exc}); a field with a comma, "
                              "quote or line break must be quoted") from None
         end = reader.line_num
-        if not record or all(not f.strip() for f in record):
+        if not record or (len(record) == 1 and not record[0].strip()):
             continue
         if header is None:
             header = record

@@ -8,8 +8,10 @@ Rows without an owner, or owned by a team, are not HR's business.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from edit.document import Loaded, finish
@@ -29,13 +31,19 @@ def team_owned(owners: pd.Series, teams: set[str], patterns: tuple[str, ...]) ->
     """Owner addresses that name a team, not a person: the policy's
     [hr] team_owners patterns, or a local part that is a team's name or
     starts with it and a dash (support@…, support-leads@…)."""
-    local = owners.str.split("@", n=1).str[0].fillna("")
-    mask = local.isin(teams)
-    for team in teams:
-        mask |= local.str.startswith(team + "-")
-    for pattern in patterns:
-        mask |= owners.str.match(fnmatch.translate(pattern))
-    return mask.fillna(False).astype(bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(owners, type=pa.large_string(), from_pandas=True)
+    mask = np.zeros(len(owners), dtype=bool)
+    if teams:
+        # one RE2 pass for every team (team names are [a-z0-9-]+)
+        names = "|".join(re.escape(t) for t in sorted(teams))
+        hit = pc.match_substring_regex(arr, f"^(?:{names})(?:-[^@]*)?@")
+        mask |= hit.to_numpy(zero_copy_only=False).astype(bool)
+    for pattern in patterns:  # the policy's few patterns
+        mask |= owners.str.fullmatch(fnmatch.translate(pattern)).fillna(False).to_numpy(bool)
+    return pd.Series(mask, index=owners.index)
 
 
 def _e164(numbers: list[str], region: str | None) -> dict[str, str | None]:
@@ -70,8 +78,16 @@ def _forwarding(f: pd.DataFrame, rows: pd.Series, mobile: pd.Series, mline: pd.S
                 req: HrRequest) -> tuple[list[Item], dict[int, str]]:
     """Report rows forwarding elsewhere than the owner's mobile; the E.164
     rewrites to make with --update-forwarding (row position -> number)."""
-    quick = mobile.str.replace(r"[\s().\-/]", "", regex=True)
-    differ = rows & (quick != f["forward_number"])
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # cheap first: the digits and + of the HR number equal to the forward
+    # number (most rows) need no libphonenumber parse
+    plain = pc.replace_substring_regex(pa.array(mobile, type=pa.large_string()),
+                                       r"[\s().\-/]", "")
+    forward = pa.array(f["forward_number"], type=pa.large_string(), from_pandas=True)
+    same = pc.equal(plain, forward).to_numpy(zero_copy_only=False).astype(bool)
+    differ = rows & ~same
     if not differ.any():
         return [], {}
     idx = differ[differ].index
