@@ -64,6 +64,12 @@ def test_leaver_rehire_unknown_mobile(files: tuple[Path, Path]) -> None:
 
 def test_update_forwarding_rewrites_in_e164(files: tuple[Path, Path]) -> None:
     csv, _ = files
+    data = csv.read_bytes()
+    dry = run("hr-sync", "hr.csv", "--email-column", "E-MAIL", "--update-forwarding",
+              "--region", "us", "--dry-run", "--today", TODAY)
+    assert dry.exit_code == 0 and "~ 2108 update forward_number: +14085550111 -> " \
+        "+14085550199" in dry.output and "(dry run, nothing written)" in dry.output
+    assert csv.read_bytes() == data
     result = run("hr-sync", "hr.csv", "--email-column", "E-MAIL", "--update-forwarding",
                  "--region", "us", "--format", "json", "--today", TODAY)
     assert result.exit_code == 0, result.output
