@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "rotate": "extctl.cmd_edit:rotate_command",
     "hr-sync": "extctl.cmd_edit:hr_sync_command",
     "export": "extctl.cmd_edit:export_command",
+    "ci": "extctl.cmd_ci:ci_group",
 }
 SHORT_HELP: dict[str, str] = {
     "validate": "Check extensions.csv against the schema and policy.",
@@ -37,6 +38,7 @@ SHORT_HELP: dict[str, str] = {
     "rotate": "Mark passwords rotated today (apply regenerates them).",
     "hr-sync": "Disable extensions whose owner left, per an HR export.",
     "export": "Write the PBX's extensions as a canonical extensions.csv.",
+    "ci": "Steps of the GitHub workflows (PR comment, summary, drift issue, tip).",
 }
 
 
