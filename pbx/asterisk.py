@@ -1,9 +1,9 @@
 """The Asterisk target: PJSIP realtime tables (ps_endpoints, ps_auths, ps_aors).
 
 Column names follow Asterisk's alembic scripts, so an existing realtime
-database works as is; missing tables are created with just the columns extctl
-writes (plus ps_contacts for the audit). Asterisk's SQLite realtime driver
-turns NULL into '' and silently drops an object it cannot parse, so every
+database works as is; missing tables are created as those scripts make them
+(pbx/asterisk_tables.py, ps_contacts included for the audit). Asterisk's
+SQLite realtime driver silently drops an object it cannot parse, so every
 column extctl writes holds a valid value. DND and forwarding are not PJSIP
 fields: the kind does not declare them supported.
 """
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import sqlalchemy as sa
-
-from pbx import sql
+from pbx import asterisk_tables, sql
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -32,44 +30,8 @@ DENY_ALL = "0.0.0.0/0.0.0.0,::/0"
 PERMIT_ANY, DENY_NONE = "0.0.0.0/0.0.0.0,::/0", "0.0.0.0/32"
 TRANSPORT_PREFIX = "transport-"
 
-_meta = sa.MetaData()
-_s = sa.String
-ps_endpoints = sa.Table(
-    "ps_endpoints", _meta,
-    sa.Column("id", _s(40), primary_key=True),
-    sa.Column("transport", _s(40)), sa.Column("aors", _s(200)), sa.Column("auth", _s(40)),
-    sa.Column("context", _s(40)), sa.Column("disallow", _s(200)), sa.Column("allow", _s(200)),
-    sa.Column("callerid", _s(40)),
-    # deny before permit: Asterisk applies ACL rules in order, the last match wins
-    sa.Column("deny", _s(95)), sa.Column("permit", _s(95)),
-    sa.Column("device_state_busy_at", sa.Integer),
-    **sql.MYSQL_TABLE,
-)
-ps_auths = sa.Table(
-    "ps_auths", _meta,
-    sa.Column("id", _s(40), primary_key=True), sa.Column("auth_type", _s(8)),
-    sa.Column("password", _s(80)), sa.Column("username", _s(40)),
-    **sql.MYSQL_TABLE,
-)
-ps_aors = sa.Table(
-    "ps_aors", _meta,
-    sa.Column("id", _s(40), primary_key=True), sa.Column("max_contacts", sa.Integer),
-    sa.Column("remove_existing", _s(3)),
-    **sql.MYSQL_TABLE,
-)
-# Written by Asterisk itself (realtime contacts); the columns it stores.
-ps_contacts = sa.Table(
-    "ps_contacts", _meta,
-    sa.Column("id", _s(255), primary_key=True), sa.Column("uri", _s(511)),
-    sa.Column("expiration_time", sa.BigInteger), sa.Column("qualify_frequency", sa.Integer),
-    sa.Column("outbound_proxy", _s(40)), sa.Column("path", sa.Text),
-    sa.Column("user_agent", _s(255)), sa.Column("qualify_timeout", sa.Float),
-    sa.Column("reg_server", _s(255)), sa.Column("authenticate_qualify", _s(3)),
-    sa.Column("via_addr", _s(40)), sa.Column("via_port", sa.Integer),
-    sa.Column("call_id", _s(255)), sa.Column("endpoint", _s(40)),
-    sa.Column("prune_on_boot", _s(3)),
-    **sql.MYSQL_TABLE,
-)
+# every column of Asterisk's own migrations, so Asterisk finds what it writes
+_meta = asterisk_tables.metadata
 
 
 def callerid(names: pd.Series, codes: pd.Series) -> pd.Series:
