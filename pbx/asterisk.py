@@ -30,9 +30,6 @@ DENY_ALL = "0.0.0.0/0.0.0.0,::/0"
 PERMIT_ANY, DENY_NONE = "0.0.0.0/0.0.0.0,::/0", "0.0.0.0/32"
 TRANSPORT_PREFIX = "transport-"
 
-# every column of Asterisk's own migrations, so Asterisk finds what it writes
-_meta = asterisk_tables.metadata
-
 
 def callerid(names: pd.Series, codes: pd.Series) -> pd.Series:
     """`"Name" <code>`, with \\ and " escaped as Asterisk's parser expects."""
@@ -55,7 +52,7 @@ class AsteriskTarget(SqlTarget):
         self.context = config.option("context", "from-internal")
 
     def _create_schema(self, conn: Connection) -> None:
-        _meta.create_all(conn, checkfirst=True)
+        asterisk_tables.metadata_for(conn.dialect.name).create_all(conn, checkfirst=True)
         sql.managed.create(conn, checkfirst=True)
 
     def _read(self, conn: Connection) -> pd.DataFrame:

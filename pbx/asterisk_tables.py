@@ -6,8 +6,17 @@ column it reads or writes: a `ps_contacts` without `qualify_2xx_only` makes
 every REGISTER answer 200 while no contact is stored ("Unable to bind
 contact"). So the tables carry every column of the migrations, with their
 types: on PostgreSQL the same enum types (created if missing), on MySQL /
-MariaDB inline ENUMs, on SQLite plain VARCHARs. extctl writes only a few
-columns; the others stay NULL, which Asterisk reads as "the default".
+MariaDB inline ENUMs. extctl writes only a few columns; the others stay NULL,
+which res_config_pgsql / res_config_odbc / res_config_mysql skip ("the
+default").
+
+SQLite is different: res_config_sqlite3 hands Asterisk a NULL as an empty
+value, and every typed option then fails to parse (a real Asterisk 22 logs
+"Error parsing connected_line_method=" for each NULL column and `pjsip show
+endpoints` finds no object). There extctl creates the three configuration
+tables with just the columns it fills (`WRITTEN`), and ps_contacts whole:
+Asterisk writes every one of its columns itself.
+
 tests/pbx/test_asterisk_tables.py compares this with
 tests/reference/asterisk/pjsip-realtime-22.10.1-postgres.sql.
 """
@@ -135,18 +144,36 @@ def column_type(spec: str) -> TypeEngine[Any]:
     return _ENUM_TYPES[_SHORT[spec]]
 
 
-def _table(meta: sa.MetaData, name: str) -> sa.Table:
+# the columns extctl writes (each holds a valid value on every row)
+WRITTEN: dict[str, tuple[str, ...]] = {
+    "ps_endpoints": ("id", "transport", "aors", "auth", "context", "disallow", "allow",
+                     "callerid", "deny", "permit", "device_state_busy_at"),
+    "ps_auths": ("id", "auth_type", "password", "username"),
+    "ps_aors": ("id", "max_contacts", "remove_existing"),
+}
+
+
+def _table(meta: sa.MetaData, name: str, only: tuple[str, ...] | None = None) -> sa.Table:
     columns = []
     for item in _COLUMNS[name].split():
         col, _, spec = item.partition(":")
+        if only is not None and col not in only:
+            continue
         # id: NOT NULL UNIQUE in the migrations; a primary key here
         columns.append(sa.Column(col, column_type(spec), primary_key=col == "id"))
-    indexes = [sa.Index(ix, *cols) for ix, cols in _INDEXES.get(name, {}).items()]
+    indexes = [sa.Index(ix, *cols) for ix, cols in _INDEXES.get(name, {}).items()
+               if only is None or set(cols) <= set(only)]
     return sa.Table(name, meta, *columns, *indexes, **sql.MYSQL_TABLE)
 
 
 metadata = sa.MetaData()
-ps_endpoints = _table(metadata, "ps_endpoints")
-ps_auths = _table(metadata, "ps_auths")
-ps_aors = _table(metadata, "ps_aors")
-ps_contacts = _table(metadata, "ps_contacts")
+for _name in _COLUMNS:
+    _table(metadata, _name)
+sqlite_metadata = sa.MetaData()
+for _name in _COLUMNS:
+    _table(sqlite_metadata, _name, WRITTEN.get(_name))
+
+
+def metadata_for(dialect: str) -> sa.MetaData:
+    """The tables extctl creates on this database (see the module docstring)."""
+    return sqlite_metadata if dialect == "sqlite" else metadata

@@ -95,6 +95,27 @@ def test_ps_contacts_has_qualify_2xx_only_on_every_dialect(tmp_path: Path) -> No
     assert {"qualify_2xx_only", "prune_on_boot", "via_addr", "call_id"} <= names
 
 
+def test_sqlite_configuration_tables_hold_only_written_columns(tmp_path: Path) -> None:
+    """res_config_sqlite3 passes NULL as '': a column extctl leaves NULL would be
+    an "Error parsing" in Asterisk for every row, so SQLite gets no such column."""
+    url = f"sqlite:///{tmp_path}/t.sqlite"
+    target = AsteriskTarget(TargetConfig("ast", "asterisk", url))
+    target.apply(request_for(target, frame([row("2001")])))
+    eng = sa.create_engine(url)
+    with eng.begin() as conn:
+        for table, written in asterisk_tables.WRITTEN.items():
+            names = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+            assert sorted(names) == sorted(written)
+            quoted = ", ".join(f'"{n}"' for n in names)
+            nulls = conn.exec_driver_sql(
+                f"SELECT count(*) FROM {table} WHERE " + " OR ".join(
+                    f"{n} IS NULL" for n in quoted.split(", "))).scalar()
+            assert nulls == 0, table
+        contacts = [c["name"] for c in sa.inspect(conn).get_columns("ps_contacts")]
+    eng.dispose()
+    assert contacts == list(reference_columns()["ps_contacts"])
+
+
 def _catalog(url: str) -> dict[str, list[tuple[object, ...]]]:
     rows = execute(url, """
         SELECT table_name, column_name, data_type, udt_name, character_maximum_length
