@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from pbx import asterisk_tables, sql
+from pbx.base import SipIdentity
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -46,6 +47,9 @@ class AsteriskTarget(SqlTarget):
     kind: ClassVar[str] = "asterisk"
     supported: ClassVar[frozenset[str]] = frozenset(COLUMNS) - {"dnd", "forward_number"}
     required_tables: ClassVar[tuple[str, ...]] = ("ps_endpoints", "ps_auths", "ps_aors")
+    # The endpoint id is the code and PJSIP identifies endpoints by From user:
+    # the phone registers as the code; the username is only ps_auths.username.
+    sip_identity: ClassVar[SipIdentity] = SipIdentity(user="code", auth="username")
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
