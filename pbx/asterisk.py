@@ -3,8 +3,8 @@
 Column names follow Asterisk's alembic scripts, so an existing realtime
 database works as is; missing tables are created as those scripts make them
 (pbx/asterisk_tables.py, ps_contacts included for the audit). Asterisk's
-SQLite realtime driver silently drops an object it cannot parse, so every
-column extctl writes holds a valid value. DND and forwarding are not PJSIP
+SQLite realtime driver turns NULL into '' and drops an object it cannot
+parse, so every column extctl writes holds a valid value. DND and forwarding are not PJSIP
 fields: the kind does not declare them supported.
 """
 
