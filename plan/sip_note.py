@@ -22,13 +22,12 @@ def sip_login_note(identity: SipIdentity, kind: str, desired: pd.DataFrame,
                    state: pd.DataFrame) -> str | None:
     if identity.user == identity.auth:
         return None
-    from plan.diff import normalise_desired, normalise_state
-
-    want = identity.logins(normalise_desired(desired))
+    # only code and username matter; logins() resolves a blank username to the code
+    want = identity.logins(desired)
     want = want[want["sip_user"] != want["auth_user"]]
     if want.empty:
         return None
-    have = identity.logins(normalise_state(state)) if not state.empty else want.iloc[:0]
+    have = identity.logins(state) if not state.empty else want.iloc[:0]
     merged = want.merge(have, on="code", how="left", suffixes=("", "_now"))
     new = merged[merged["auth_user_now"].isna() | (merged["auth_user_now"] != merged["auth_user"])
                  | (merged["sip_user_now"] != merged["sip_user"])]

@@ -38,3 +38,9 @@ def test_a_target_without_a_declaration_defaults_to_the_username() -> None:
         pass
 
     assert sip_identity(Bare) == SIP_BY_USERNAME  # type: ignore[arg-type]
+
+
+def test_logins_without_a_username_column_use_the_code() -> None:
+    ident = sip_identity(AsteriskTarget)
+    got = ident.logins(pd.DataFrame({"code": ["2001"]}))
+    assert got.to_dict("records") == [{"code": "2001", "sip_user": "2001", "auth_user": "2001"}]
