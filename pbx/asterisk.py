@@ -113,6 +113,7 @@ class AsteriskTarget(SqlTarget):
             # one contact, and a re-registration from a new port replaces it
             "remove_existing": enabled.map({True: "yes", False: "no"}),
         }))
+        asterisk_tables.analyze_after_bulk(conn, len(rows))
 
     def check_rows(self, rows: pd.DataFrame) -> list[tuple[str, str, str]]:
         frame = rows if "code" in rows.columns else rows.rename_axis("code").reset_index()

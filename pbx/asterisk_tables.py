@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeEngine
 
 from pbx import sql
@@ -172,6 +173,23 @@ for _name in _COLUMNS:
 sqlite_metadata = sa.MetaData()
 for _name in _COLUMNS:
     _table(sqlite_metadata, _name, WRITTEN.get(_name))
+
+
+# Rows written in one apply past which PostgreSQL statistics are refreshed.
+ANALYZE_AFTER = 1000
+
+
+def analyze_after_bulk(conn: Connection, written: int) -> None:
+    """ANALYZE the configuration tables after a bulk write on PostgreSQL.
+
+    Before its first ANALYZE the planner guesses one row for Asterisk's wide
+    tables and joins them by nested loops: reading 100,000 extensions took
+    1.5 s in the database instead of a fraction with hash joins. Autovacuum
+    gets there within a minute; the next plan or apply may come sooner. In
+    the apply's transaction: its rows count, and a rollback undoes it.
+    """
+    if conn.dialect.name == "postgresql" and written >= ANALYZE_AFTER:
+        conn.exec_driver_sql("ANALYZE ps_endpoints, ps_auths, ps_aors")
 
 
 def metadata_for(dialect: str) -> sa.MetaData:
