@@ -47,3 +47,13 @@ def test_asterisk_plan_says_the_phone_registers_as_the_code(tmp_path: Path, csv:
 
 def test_kamailio_plan_has_no_note(tmp_path: Path, csv: Path) -> None:
     assert "Note:" not in plan(tmp_path, "kamailio", "plan")
+
+
+def test_the_pr_comment_carries_the_note() -> None:
+    from pipeline.comment import plan_comment
+    from plan.changes import Change, Plan, Safety
+
+    note = "SIP login on asterisk: the phone's SIP user is the code"
+    plan_ = Plan(target="ast", changes=(Change("create", "3001"),),
+                 safety=Safety(False, 0, 0, 0.3), notes=(note,))
+    assert f"Note: {note}" in plan_comment(plan_, title="Plan")
