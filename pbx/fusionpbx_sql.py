@@ -1,0 +1,298 @@
+"""SQL of the FusionPBX target: the domain, reading v_extensions, writing it.
+
+Every statement is one set operation (COPY into a temp table, then one
+UPDATE ... FROM and one INSERT ... SELECT), never a statement per row.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from pbx import sql
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Connection
+
+# Flags whose type (boolean from 5.5, text before) is read from the catalogue.
+FLAGS = ("do_not_disturb", "forward_all_enabled", "enabled", "directory_visible",
+         "directory_exten_visible", "call_screen_enabled", "forward_busy_enabled",
+         "forward_no_answer_enabled", "forward_user_not_registered_enabled",
+         "follow_me_enabled")
+# What FusionPBX's extension form sets on a new extension, for the columns
+# extctl does not map (so the UI shows a normal extension).
+NEW_DEFAULTS: dict[str, str] = {
+    "directory_visible": "true", "directory_exten_visible": "true",
+    "call_screen_enabled": "false", "forward_busy_enabled": "false",
+    "forward_no_answer_enabled": "false", "forward_user_not_registered_enabled": "false",
+    "follow_me_enabled": "false", "call_timeout": "30", "limit_destination": "error/user_busy",
+    "extension_type": "default",
+}
+NAME_MAX = 64
+MANAGED_DDL = """
+CREATE TABLE IF NOT EXISTS extctl_managed (
+  domain_uuid uuid NOT NULL,
+  extension_uuid uuid NOT NULL UNIQUE,
+  code text NOT NULL,
+  username text NOT NULL DEFAULT '',
+  password_source text NOT NULL DEFAULT 'auto',
+  password_rotated text NOT NULL DEFAULT '',
+  remote text NOT NULL DEFAULT 'false',
+  team text NOT NULL DEFAULT '',
+  owner text NOT NULL DEFAULT '',
+  high_risk text NOT NULL DEFAULT 'false',
+  notes text NOT NULL DEFAULT '',
+  updated_at text NOT NULL DEFAULT '',
+  PRIMARY KEY (domain_uuid, code))"""
+# The staging table one apply COPYs its rows into (dropped at COMMIT).
+STAGE = ("uuid", "code", "extension", "password", "name", "limit_max", "dnd", "fwd_on", "fwd",
+         "acl", "enabled", "description", *sql.MANAGED_FIELDS[1:])
+
+
+def domain_uuid(conn: Connection, db: sql.Database, domain: str) -> str:
+    """The uuid of the enabled v_domains row named `domain`; TargetError otherwise."""
+    present = sql.table_names(conn)
+    if not {"v_domains", "v_extensions"} <= present:
+        raise db.fail("this is not a FusionPBX database (no v_domains / v_extensions table); "
+                      "point url at FusionPBX's PostgreSQL database")
+    found = sql.read_frame(conn, """
+        SELECT CAST(domain_uuid AS text) AS uuid, CAST(domain_enabled AS text) AS enabled
+        FROM v_domains WHERE domain_name = :d""", {"d": domain})
+    if found.empty:
+        raise db.fail(f"domain {domain!r} is not in v_domains; create it in FusionPBX "
+                      "(Advanced > Domains) or fix the target's domain option")
+    if not found["enabled"].isin(["true", "t"]).any():
+        raise db.fail(f"domain {domain!r} is disabled in FusionPBX (v_domains.domain_enabled); "
+                      "enable it there first")
+    return str(found.loc[found["enabled"].isin(["true", "t"]), "uuid"].iloc[0])
+
+
+def column_types(conn: Connection) -> dict[str, str]:
+    frame = sql.read_frame(conn, """
+        SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_name = 'v_extensions' AND table_schema = current_schema()""")
+    return dict(zip(frame["column_name"], frame["data_type"], strict=True))
+
+
+def create_managed(conn: Connection, db: sql.Database) -> None:
+    conn.exec_driver_sql(MANAGED_DDL)
+    cols = set(sql.read_frame(conn, """
+        SELECT column_name FROM information_schema.columns
+        WHERE table_name = 'extctl_managed' AND table_schema = current_schema()
+        """)["column_name"])
+    if not {"domain_uuid", "extension_uuid"} <= cols:
+        raise db.fail("extctl_managed here belongs to another target kind (no domain_uuid / "
+                      "extension_uuid column); use a FusionPBX database of its own")
+
+
+def read(conn: Connection, db: sql.Database, domain: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(state, rows): the STATE_COLUMNS frame, one row per code; and every
+    v_extensions row of the domain (uuid, code, extension, number_alias,
+    managed, chosen) for the conflict checks."""
+    import pandas as pd
+
+    raw = sql.read_frame(conn, """
+        SELECT CAST(extension_uuid AS text) AS uuid, extension, number_alias, password,
+               effective_caller_id_name AS name, limit_max,
+               CAST(do_not_disturb AS text) AS dnd, CAST(forward_all_enabled AS text) AS fwd_on,
+               forward_all_destination AS fwd, auth_acl AS acl, CAST(enabled AS text) AS enabled,
+               description
+        FROM v_extensions WHERE domain_uuid = CAST(:d AS uuid)
+        ORDER BY extension_uuid""", {"d": domain})
+    if "extctl_managed" in sql.table_names(conn):
+        cols = set(sql.read_frame(conn, """
+            SELECT column_name FROM information_schema.columns
+            WHERE table_name = 'extctl_managed' AND table_schema = current_schema()
+            """)["column_name"])
+        if "extension_uuid" not in cols:
+            raise db.fail("extctl_managed here belongs to another target kind (no "
+                          "extension_uuid column); use a FusionPBX database of its own")
+        fields = ", ".join(sql.MANAGED_FIELDS)
+        meta = sql.read_frame(conn, f"""
+            SELECT CAST(extension_uuid AS text) AS uuid, {fields} FROM extctl_managed
+            WHERE domain_uuid = CAST(:d AS uuid)""", {"d": domain})
+    else:
+        meta = pd.DataFrame(columns=["uuid", *sql.MANAGED_FIELDS], dtype=object)
+    truth = ("true", "t")
+    code = raw["number_alias"].where(raw["number_alias"] != "", raw["extension"])
+    managed = sql.isin(raw["uuid"], meta["uuid"])
+    # One row per code: the managed one first; the others stay as conflicts.
+    order = raw.assign(code=code, managed=managed, _m=~managed).sort_values(
+        ["code", "_m", "uuid"], kind="stable")
+    chosen = ~order["code"].duplicated()
+    rows = order.assign(chosen=chosen).drop(columns="_m")
+    extra = rows.loc[~chosen, "code"].value_counts()
+    top = rows[chosen].reset_index(drop=True)
+    username = top["extension"]
+    if len(extra):  # two rows answer to this code: the plan must show and refuse it
+        dups = top["code"].map(extra).fillna(0).astype(int)
+        username = username.where(dups == 0, username + " [+" + dups.astype(str) +
+                                  " other FusionPBX row(s)]")
+    frame = pd.DataFrame({
+        "code": top["code"], "uuid": top["uuid"], "name": top["name"],
+        "username": username, "password": top["password"],
+        "call_limit": top["limit_max"],
+        "dnd": top["dnd"].isin(truth).map({True: "true", False: "false"}),
+        "forward_number": top["fwd"].where(top["fwd_on"].isin(truth), ""),
+        "allowed_ips": top["acl"].str.replace(r"\s*,\s*", ";", regex=True),
+        "enabled": top["enabled"].isin(truth).map({True: "true", False: "false"}),
+        "transport": "udp",
+    })
+    meta = meta.merge(frame[["uuid", "code"]], on="uuid", how="inner").drop(columns="uuid")
+    state = sql.finish_state(frame.drop(columns="uuid"), meta)
+    notes = dict(zip(top["code"], top["description"], strict=True))
+    state["notes"] = state["code"].map(notes).fillna("").astype(str)
+    return state, rows.reset_index(drop=True)
+
+
+def conflicts(rows: pd.DataFrame, pbx: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(code, column, message) for desired rows whose SIP user (username or
+    code) another FusionPBX row of the domain already answers to.
+
+    FusionPBX's lua looks a user up by `extension = U OR number_alias = U` and
+    keeps the LAST row found: two rows answering to one name means either
+    password may authenticate it. The rows that stay are the unmanaged ones
+    not adopted by a written code, and every duplicate of a code."""
+    import pandas as pd
+
+    if pbx.empty or rows.empty:
+        return []
+    written = set(rows["code"])
+    stays = pbx[~(pbx["chosen"] & (pbx["managed"] | sql.isin(pbx["code"], written)))]
+    if stays.empty:
+        return []
+    names = pd.concat([
+        pd.DataFrame({"key": stays["extension"].str.lower(), "uuid": stays["uuid"],
+                      "extension": stays["extension"], "alias": stays["number_alias"]}),
+        pd.DataFrame({"key": stays["number_alias"].str.lower(), "uuid": stays["uuid"],
+                      "extension": stays["extension"], "alias": stays["number_alias"]}),
+    ])
+    names = names[names["key"] != ""].drop_duplicates(["key", "uuid"])
+    wanted = pd.concat([
+        pd.DataFrame({"key": rows["code"].str.lower(), "code": rows["code"],
+                      "column": "code", "value": rows["code"]}),
+        pd.DataFrame({"key": rows["username"].str.lower(), "code": rows["code"],
+                      "column": "username", "value": rows["username"]}),
+    ]).drop_duplicates(["key", "code"])
+    hits = wanted.merge(names, on="key")  # few rows: only actual clashes
+    out = []
+    for code, column, value, uuid, ext, alias in zip(
+            hits["code"], hits["column"], hits["value"], hits["uuid"], hits["extension"],
+            hits["alias"], strict=True):
+        other = f"extension {ext!r}" + (f" (number_alias {alias!r})" if alias else "")
+        out.append((code, column,
+                    f"SIP user {value!r} of extension {code} is also answered by FusionPBX "
+                    f"{other}, uuid {uuid}, which extctl does not manage; rename or delete "
+                    "that one in FusionPBX, or change this row"))
+    return sorted(set(out))
+
+
+def length_problems(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    if "name" in frame.columns:
+        long = frame["name"].str.len() > NAME_MAX
+        out += [(c, "name", f"name is over {NAME_MAX} characters")
+                for c in frame.loc[long, "code"]]
+    return out
+
+
+def delete(conn: Connection, domain: str, uuids: list[str]) -> None:
+    """Remove these extensions and the rows FusionPBX keys on them (users,
+    settings); voicemail boxes stay (they hold messages)."""
+    present = sql.table_names(conn)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        # extctl_managed rows whose extension is gone (deleted in the UI): leftovers
+        cursor.execute("""DELETE FROM extctl_managed m WHERE m.domain_uuid = %s::uuid
+            AND NOT EXISTS (SELECT 1 FROM v_extensions e
+                            WHERE e.extension_uuid = m.extension_uuid)""", [domain])
+        if not uuids:
+            return
+        for table in ("v_extension_users", "v_extension_settings", "extctl_managed",
+                      "v_extensions"):
+            if table in present:
+                cursor.execute(f"DELETE FROM {table} WHERE extension_uuid = ANY(%s::uuid[])",
+                               [uuids])
+    finally:
+        cursor.close()
+
+
+def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
+          rows: pd.DataFrame, passwords: pd.Series, uuids: pd.Series) -> None:
+    """Update the existing rows in place, insert the new ones, record them."""
+    import pandas as pd
+
+    if rows.empty:
+        return
+    types = column_types(conn)
+    missing = [c for c in ("extension", "number_alias", "password", "auth_acl", "enabled",
+                           "do_not_disturb", "forward_all_enabled") if c not in types]
+    if missing:
+        raise db.fail(f"v_extensions has no column {', '.join(missing)}: not a FusionPBX "
+                      "5.x table")
+    fwd = rows["forward_number"]
+    stage = pd.DataFrame({
+        "uuid": uuids, "code": rows["code"], "extension": rows["username"],
+        "password": passwords, "name": rows["name"], "limit_max": rows["call_limit"],
+        "dnd": rows["dnd"], "fwd_on": (fwd != "").map({True: "true", False: "false"}),
+        "fwd": fwd, "acl": rows["allowed_ips"].str.replace(";", ",", regex=False),
+        "enabled": rows["enabled"], "description": rows["notes"],
+        **{f: rows[f] for f in sql.MANAGED_FIELDS[2:]},
+        "password_source": sql.password_source(rows["password"]),
+    }).loc[:, list(STAGE)]
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE extctl_stage (" + ", ".join(f"{c} text" for c in STAGE)
+        + ") ON COMMIT DROP")
+    sql.bulk_insert(conn, "extctl_stage", stage)
+    conn.exec_driver_sql("UPDATE extctl_stage SET uuid = CAST(gen_random_uuid() AS text) "
+                         "WHERE uuid = ''")
+
+    def cast(column: str, value: str) -> str:
+        return f"CAST({value} AS {types[column]})"
+
+    mapped = {
+        "extension": "s.extension", "number_alias": "s.code", "password": "s.password",
+        "effective_caller_id_name": "s.name", "limit_max": "s.limit_max",
+        "do_not_disturb": cast("do_not_disturb", "s.dnd"),
+        "forward_all_enabled": cast("forward_all_enabled", "s.fwd_on"),
+        "forward_all_destination": "s.fwd", "auth_acl": "s.acl",
+        "enabled": cast("enabled", "s.enabled"), "description": "s.description",
+        "user_context": ":domain_name",
+    }
+    mapped = {k: v for k, v in mapped.items() if k in types}
+    stamp = {"update_date": "now()"} if "update_date" in types else {}
+    sets = ", ".join(f"{k} = {v}" for k, v in {**mapped, **stamp}.items())
+    params = {"domain": domain, "domain_name": domain_name,
+              "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    conn.execute(sa.text(f"""
+        UPDATE v_extensions e SET {sets} FROM extctl_stage s
+        WHERE e.extension_uuid = CAST(s.uuid AS uuid) AND e.domain_uuid = CAST(:domain AS uuid)
+        """), params)
+    extra = {k: (cast(k, f"'{v}'") if k in FLAGS else f"CAST('{v}' AS {types[k]})")
+             for k, v in NEW_DEFAULTS.items() if k in types}
+    if "accountcode" in types:
+        extra["accountcode"] = ":domain_name"
+    if "insert_date" in types:
+        extra["insert_date"] = "now()"
+    columns = {"extension_uuid": "CAST(s.uuid AS uuid)", "domain_uuid": "CAST(:domain AS uuid)",
+               **mapped, **extra}
+    conn.execute(sa.text(f"""
+        INSERT INTO v_extensions ({", ".join(columns)})
+        SELECT {", ".join(columns.values())} FROM extctl_stage s
+        WHERE NOT EXISTS (SELECT 1 FROM v_extensions e
+                          WHERE e.extension_uuid = CAST(s.uuid AS uuid))"""), params)
+    fields = [f for f in sql.MANAGED_FIELDS if f != "notes"]
+    conn.execute(sa.text("""
+        DELETE FROM extctl_managed WHERE (domain_uuid = CAST(:domain AS uuid)
+        AND code IN (SELECT code FROM extctl_stage))
+        OR extension_uuid IN (SELECT CAST(uuid AS uuid) FROM extctl_stage)"""), params)
+    conn.execute(sa.text(f"""
+        INSERT INTO extctl_managed (domain_uuid, extension_uuid, code, {", ".join(fields)},
+                                    notes, updated_at)
+        SELECT CAST(:domain AS uuid), CAST(s.uuid AS uuid), s.code,
+               {", ".join("s." + ("extension" if f == "username" else f) for f in fields)},
+               s.description, :now
+        FROM extctl_stage s"""), params)
