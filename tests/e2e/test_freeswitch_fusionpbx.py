@@ -43,9 +43,10 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def apply_ok(fs: FreeSwitch, workdir: Path, *rows: dict[str, str]) -> str:
-    done = fs.apply(workdir, csv_text(*rows))
-    out = done.stdout + done.stderr
+def apply_ok(fs: FreeSwitch, workdir: Path, *rows: dict[str, str],
+             fresh_process: bool = False) -> str:
+    done = fs.apply(workdir, csv_text(*rows), fresh_process=fresh_process)
+    out = done.output
     assert done.returncode == 0, f"extctl apply failed:\n{out}\n{fs.tail(30)}"
     for secret in (PW_A, PW_B, fs.esl_password, fs.cluster.password):
         assert secret not in out
@@ -62,7 +63,7 @@ def registered(fs: FreeSwitch, user: str) -> bool:
 
 def test_right_password_as_username_and_as_code(fs: FreeSwitch, workdir: Path) -> None:
     apply_ok(fs, workdir, row("2105", "Alice Doe", username="alice", password=PW_A,
-                              allowed_ips=LOOPBACK))
+                              allowed_ips=LOOPBACK), fresh_process=True)
     for user in ("alice", "2105"):
         ok = register(fs, user, PW_A)
         assert ok.rc == 0 and ok.final == 200, (user, ok.statuses)
@@ -126,7 +127,7 @@ def test_without_the_flush_the_old_password_keeps_working(fs: FreeSwitch,
     assert register(fs, "2135", PW_A).final == 200
     done = fs.apply(workdir, csv_text(row("2135", "Finn", password=PW_B,
                                           allowed_ips=LOOPBACK)), esl=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 0, done.output
     assert register(fs, "2135", PW_A).final == 200  # stale cache: still accepted
 
 
@@ -155,7 +156,7 @@ def test_event_socket_unreachable_after_commit(fs: FreeSwitch, workdir: Path) ->
     done = fs.apply(workdir, csv_text(row("2150", "Hal", password=PW_B, allowed_ips=LOOPBACK),
                                       row("2151", "Ivy", allowed_ips=LOOPBACK)),
                     esl_port=free_port())
-    out = done.stdout + done.stderr
+    out = done.output
     assert done.returncode == 1, out
     assert "committed (1 created, 1 updated: 2150, 2151)" in out
     assert "fs_cli -x" in out and "flush" in out
@@ -165,4 +166,4 @@ def test_event_socket_unreachable_after_commit(fs: FreeSwitch, workdir: Path) ->
     # the database is right: a re-plan has nothing to do
     again = fs.apply(workdir, csv_text(row("2150", "Hal", password=PW_B, allowed_ips=LOOPBACK),
                                        row("2151", "Ivy", allowed_ips=LOOPBACK)))
-    assert again.returncode == 0 and "No changes." in again.stdout, again.stdout
+    assert again.returncode == 0 and "No changes." in again.output, again.output
