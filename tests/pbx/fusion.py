@@ -35,7 +35,7 @@ def target(url: str, **options: str) -> FusionpbxTarget:
     return FusionpbxTarget(config(url, **options))
 
 
-def ui_extension(url: str, extension: str, number_alias: str = "", password: str = "uipw",
+def ui_extension(url: str, extension: str, number_alias: str = "", *, password: str = "uipw",
                  enabled: str = "true", uuid: str | None = None) -> str:
     """A row as FusionPBX's extension form inserts it (not managed by extctl)."""
     import uuid as uuidlib

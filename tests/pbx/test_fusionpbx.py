@@ -11,8 +11,15 @@ import pytest
 
 from extctl.errors import StalePlan, TargetError
 from pbx.base import open_target
-from tests.pbx.fusion import DOMAIN, DOMAIN_UUID, VERSIONS, config, load_tables, target, \
-    ui_extension
+from tests.pbx.fusion import (
+    DOMAIN,
+    DOMAIN_UUID,
+    VERSIONS,
+    config,
+    load_tables,
+    target,
+    ui_extension,
+)
 from tests.pbx.helpers import dump, execute, frame, request_for, row
 
 pytestmark = pytest.mark.integration
@@ -30,7 +37,8 @@ def ext(url: str, code: str) -> dict[str, object]:
                CAST(do_not_disturb AS text), CAST(forward_all_enabled AS text),
                forward_all_destination, auth_acl, cidr, CAST(enabled AS text), description,
                user_context, CAST(extension_uuid AS text), call_group
-        FROM v_extensions WHERE number_alias = :c OR (COALESCE(number_alias, '') = '' AND extension = :c)
+        FROM v_extensions
+        WHERE number_alias = :c OR (COALESCE(number_alias, '') = '' AND extension = :c)
         """, c=code)
     assert len(rows) == 1, rows
     keys = ("extension", "number_alias", "password", "name", "limit_max", "dnd", "fwd_on",
