@@ -98,7 +98,8 @@ def read(conn: Connection, db: sql.Database, domain: str) -> tuple[pd.DataFrame,
         SELECT CAST(extension_uuid AS text) AS uuid, extension, number_alias, password,
                effective_caller_id_name AS name, limit_max,
                CAST(do_not_disturb AS text) AS dnd, CAST(forward_all_enabled AS text) AS fwd_on,
-               forward_all_destination AS fwd, auth_acl AS acl, CAST(enabled AS text) AS enabled,
+               forward_all_destination AS fwd, auth_acl AS acl, cidr,
+               CAST(enabled AS text) AS enabled,
                description
         FROM v_extensions WHERE domain_uuid = CAST(:d AS uuid)
         ORDER BY extension_uuid""", {"d": domain})
@@ -131,13 +132,18 @@ def read(conn: Connection, db: sql.Database, domain: str) -> tuple[pd.DataFrame,
         dups = top["code"].map(extra).fillna(0).astype(int)
         username = username.where(dups == 0, username + " [+" + dups.astype(str) +
                                   " other FusionPBX row(s)]")
+    acl = top["acl"].str.replace(r"\s*,\s*", ";", regex=True)
+    # `cidr` lets its addresses in WITHOUT a password: extctl never writes it,
+    # and one set by hand shows up in the plan (and is cleared by the update).
+    cidr = top["cidr"] != ""
+    acl = acl.where(~cidr, acl + " [cidr " + top["cidr"] + ": no password needed]")
     frame = pd.DataFrame({
         "code": top["code"], "uuid": top["uuid"], "name": top["name"],
         "username": username, "password": top["password"],
         "call_limit": top["limit_max"],
         "dnd": top["dnd"].isin(truth).map({True: "true", False: "false"}),
         "forward_number": top["fwd"].where(top["fwd_on"].isin(truth), ""),
-        "allowed_ips": top["acl"].str.replace(r"\s*,\s*", ";", regex=True),
+        "allowed_ips": acl,
         "enabled": top["enabled"].isin(truth).map({True: "true", False: "false"}),
         "transport": "udp",
     })
@@ -260,7 +266,7 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
         "forward_all_enabled": cast("forward_all_enabled", "s.fwd_on"),
         "forward_all_destination": "s.fwd", "auth_acl": "s.acl",
         "enabled": cast("enabled", "s.enabled"), "description": "s.description",
-        "user_context": ":domain_name",
+        "user_context": ":domain_name", "cidr": "NULL",
     }
     mapped = {k: v for k, v in mapped.items() if k in types}
     stamp = {"update_date": "now()"} if "update_date" in types else {}
