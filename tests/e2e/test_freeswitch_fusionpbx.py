@@ -30,12 +30,36 @@ LOOPBACK = "127.0.0.0/8"
 @pytest.fixture(scope="module", params=["5.5.7", "5.4.4"])
 def fs(request: pytest.FixtureRequest, postgres_cluster: Cluster) -> Iterator[FreeSwitch]:
     need("sipsak")
+    runnable()
     server = FreeSwitch(postgres_cluster, request.param)
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+def runnable() -> None:
+    """Skip (fail under EXTCTL_REQUIRE_INTEGRATION=1) where FreeSWITCH cannot run."""
+    import subprocess
+    import tempfile
+
+    from tests.conftest import REQUIRE
+    from tests.fixtures.pbxbuilds import freeswitch_home
+
+    home = freeswitch_home()
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([str(home / "bin" / "run-freeswitch"), tmp, "-version"],
+                              capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode == 0:
+        return
+    last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+    msg = (f"FreeSWITCH at {home} does not run here ({last[0]}): install its runtime "
+           "packages (tests/reference/pbx/README.md) or set EXTCTL_FREESWITCH_HOME to a "
+           "FreeSWITCH 1.10 laid out like the reference build (bin/run-freeswitch)")
+    if REQUIRE:
+        pytest.fail(msg)
+    pytest.skip(msg)
 
 
 @pytest.fixture
