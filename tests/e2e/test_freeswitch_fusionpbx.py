@@ -191,3 +191,14 @@ def test_event_socket_unreachable_after_commit(fs: FreeSwitch, workdir: Path) ->
     again = fs.apply(workdir, csv_text(row("2150", "Hal", password=PW_B, allowed_ips=LOOPBACK),
                                        row("2151", "Ivy", allowed_ips=LOOPBACK)))
     assert again.returncode == 0 and "No changes." in again.output, again.output
+
+
+def test_wrong_event_socket_password(fs: FreeSwitch, workdir: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    apply_ok(fs, workdir, row("2160", "Jo", password=PW_A, allowed_ips=LOOPBACK))
+    monkeypatch.setattr(fs, "esl_password", "not-the-password-0xZ")
+    done = fs.apply(workdir, csv_text(row("2160", "Jo", password=PW_B, allowed_ips=LOOPBACK)))
+    assert done.returncode == 1, done.output
+    assert "refused the event socket password" in done.output
+    assert "committed (1 updated: 2160)" in done.output
+    assert "not-the-password" not in done.output and PW_B not in done.output
