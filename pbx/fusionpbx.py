@@ -64,6 +64,20 @@ class FusionpbxTarget:
         self._rows = rows
         return state
 
+    def read_registrations(self) -> pd.DataFrame:
+        """FreeSWITCH's live registrations of the domain, through the event socket."""
+        from pbx import fusionpbx_registrations as regs
+
+        esl = flushing.event_socket_config(self.config.name, dict(self.config.options))
+        if esl is None:
+            raise TargetError(f"target {self.config.name!r}: registrations live in FreeSWITCH "
+                              "and are read through its event socket: set esl_url")
+        password = esl.password(self.config.name)
+        with sql.transaction(self.db, self._engine, write=False) as conn:
+            domain_uuid = fsql.domain_uuid(conn, self.db, self.domain)
+            _, rows = fsql.read(conn, self.db, domain_uuid)
+        return regs.parse(regs.fetch(esl, self.config.name, password), self.domain, rows)
+
     def check_rows(self, rows: pd.DataFrame) -> list[tuple[str, str, str]]:
         frame = rows if "code" in rows.columns else rows.rename_axis("code").reset_index()
         frame = frame.fillna("").astype(str)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import need
@@ -202,3 +203,25 @@ def test_wrong_event_socket_password(fs: FreeSwitch, workdir: Path,
     assert "refused the event socket password" in done.output
     assert "committed (1 updated: 2160)" in done.output
     assert "not-the-password" not in done.output and PW_B not in done.output
+
+
+def test_read_registrations(fs: FreeSwitch, workdir: Path) -> None:
+    from extctl.policy import TargetConfig
+    from pbx.base import open_target
+    from tests.e2e.freeswitch import ESL_ENV
+
+    apply_ok(fs, workdir, row("2170", "Kim", username="kim", password=PW_A,
+                              allowed_ips=LOOPBACK))
+    assert register(fs, "kim", PW_A).final == 200
+    config = TargetConfig("fusion", "fusionpbx", fs.db_url, options=(
+        ("domain", DOMAIN), ("esl_url", f"127.0.0.1:{fs.esl_port}"),
+        ("esl_password_env", ESL_ENV)))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ESL_ENV, fs.esl_password)
+        regs = open_target(config).read_registrations()  # type: ignore[attr-defined]
+    mine = regs[regs["username"] == "kim"]
+    assert len(mine) == 1, regs
+    got = mine.iloc[0]
+    assert got["code"] == "2170" and got["source_ip"] == "127.0.0.1"
+    assert "sipsak" in got["user_agent"] and "sip:kim@" in got["contact"]
+    assert got["expires"] > pd.Timestamp.now(tz="UTC")
