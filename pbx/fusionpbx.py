@@ -142,22 +142,23 @@ def _flush(domain: str, request: ApplyRequest, rows: pd.DataFrame,
            chosen: pd.DataFrame) -> flushing.Flush:
     """Cache keys of every touched extension (old and new names); registrations
     of the deleted, disabled, re-keyed (password) and renamed ones."""
-    old = chosen[["extension", "number_alias"]]
-    touched = [c.code for c in request.plan.changes]
-    users: set[str] = set(rows["username"]) | set(rows["code"])
-    present = [c for c in touched if c in old.index]
-    users |= set(old.loc[present, "extension"]) | set(old.loc[present, "number_alias"])
+    import pandas as pd
+
+    # the codes already on the PBX (creates have nothing cached or registered)
+    before = [c for c in request.plan.changes if c.action != "create"]
+    old = chosen.loc[[c.code for c in before], ["extension", "number_alias"]]
+    users = set(pd.unique(pd.concat([rows["username"], rows["code"], old["extension"],
+                                     old["number_alias"]])).tolist())
+    new_user = dict(zip(rows["code"].tolist(), rows["username"].tolist(), strict=True))
+    names = dict(zip(old.index.tolist(), zip(old["extension"].tolist(),
+                                             old["number_alias"].tolist(), strict=True),
+                     strict=True))
     drop: set[str] = set()
-    new_user = dict(zip(rows["code"], rows["username"], strict=True))
-    sub = old.loc[present]
-    names = {str(c): (str(e), str(a)) for c, e, a in zip(
-        sub.index, sub["extension"], sub["number_alias"], strict=True)}
-    for change in request.plan.changes:
-        if change.code not in names:
-            continue
+    for change in before:
         fields = change.field_map()
+        extension, alias = names[change.code]
         if (change.action in ("delete", "disable") or "password" in fields
-                or "username" in fields or new_user.get(change.code) != names[change.code][0]):
-            drop |= set(names[change.code])
+                or "username" in fields or new_user.get(change.code) != extension):
+            drop |= {extension, alias}
     return flushing.Flush(domain, tuple(sorted(u for u in users if u)),
                           tuple(sorted(u for u in drop if u)))

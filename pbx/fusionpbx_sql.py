@@ -48,8 +48,8 @@ CREATE TABLE IF NOT EXISTS extctl_managed (
   updated_at text NOT NULL DEFAULT '',
   PRIMARY KEY (domain_uuid, code))"""
 # The staging table one apply COPYs its rows into (dropped at COMMIT).
-STAGE = ("uuid", "code", "extension", "password", "name", "limit_max", "dnd", "fwd_on", "fwd",
-         "acl", "enabled", "description", *sql.MANAGED_FIELDS[1:])
+STAGE = ("uuid", "is_new", "code", "extension", "password", "name", "limit_max", "dnd",
+         "fwd_on", "fwd", "acl", "enabled", "description", *sql.MANAGED_FIELDS[1:])
 
 
 def domain_uuid(conn: Connection, db: sql.Database, domain: str) -> str:
@@ -181,6 +181,49 @@ def copy_frame(conn: Connection, query: str, *params: str) -> pd.DataFrame:
                          for n, v in zip(names, values, strict=True)}, columns=names)
 
 
+def new_uuids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as text, from `secrets`, without a
+    Python call per UUID: the bytes are set and hex-formatted as arrays."""
+    import secrets
+
+    import numpy as np
+
+    raw = np.frombuffer(secrets.token_bytes(16 * count), dtype=np.uint8).reshape(count, 16)
+    raw = raw.copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype="S1").reshape(count, 32)
+    out = np.full((count, 36), b"-", dtype="S1")
+    keep = [i for i in range(36) if i not in (8, 13, 18, 23)]
+    out[:, keep] = digits
+    return out.view("S36").ravel().astype(str).tolist()
+
+
+def copy_in(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """COPY a frame of strings into `table`, serialised by Arrow's CSV writer
+    (pandas' to_csv is the slow part of a 10^5-row COPY). Every value is
+    quoted, so an empty string stays '' and never becomes NULL."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if frame.empty:
+        return
+    table_data = pa.table({c: pa.array(frame[c].astype(str), type=pa.large_string())
+                           for c in frame.columns})
+    out = io.BytesIO()
+    pacsv.write_csv(table_data, out, pacsv.WriteOptions(include_header=False,
+                                                         quoting_style="all_valid"))
+    cols = ", ".join(frame.columns)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(out.getvalue())
+    finally:
+        cursor.close()
+
+
 def _isin(values: pd.Series, among: pd.Series) -> pd.Series:
     import pandas as pd
     import pyarrow as pa
@@ -287,8 +330,13 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
         raise db.fail(f"v_extensions has no column {', '.join(missing)}: not a FusionPBX "
                       "5.x table")
     fwd = rows["forward_number"]
+    is_new = (uuids == "").to_numpy()
+    uuids = uuids.copy()
+    if is_new.any():
+        uuids[is_new] = new_uuids(int(is_new.sum()))
     stage = pd.DataFrame({
-        "uuid": uuids, "code": rows["code"], "extension": rows["username"],
+        "uuid": uuids, "is_new": pd.Series(is_new, index=rows.index).map(
+            {True: "t", False: "f"}), "code": rows["code"], "extension": rows["username"],
         "password": passwords, "name": rows["name"], "limit_max": rows["call_limit"],
         "dnd": rows["dnd"], "fwd_on": (fwd != "").map({True: "true", False: "false"}),
         "fwd": fwd, "acl": rows["allowed_ips"].str.replace(";", ",", regex=False),
@@ -299,9 +347,7 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
     conn.exec_driver_sql(
         "CREATE TEMP TABLE extctl_stage (" + ", ".join(f"{c} text" for c in STAGE)
         + ") ON COMMIT DROP")
-    sql.bulk_insert(conn, "extctl_stage", stage)
-    conn.exec_driver_sql("UPDATE extctl_stage SET uuid = CAST(gen_random_uuid() AS text) "
-                         "WHERE uuid = ''")
+    copy_in(conn, "extctl_stage", stage)
 
     def cast(column: str, value: str) -> str:
         return f"CAST({value} AS {types[column]})"
@@ -322,8 +368,8 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
               "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     conn.execute(sa.text(f"""
         UPDATE v_extensions e SET {sets} FROM extctl_stage s
-        WHERE e.extension_uuid = CAST(s.uuid AS uuid) AND e.domain_uuid = CAST(:domain AS uuid)
-        """), params)
+        WHERE s.is_new = 'f' AND e.extension_uuid = CAST(s.uuid AS uuid)
+        AND e.domain_uuid = CAST(:domain AS uuid)"""), params)
     extra = {k: (cast(k, f"'{v}'") if k in FLAGS else f"CAST('{v}' AS {types[k]})")
              for k, v in NEW_DEFAULTS.items() if k in types}
     if "accountcode" in types:
@@ -335,8 +381,7 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
     conn.execute(sa.text(f"""
         INSERT INTO v_extensions ({", ".join(columns)})
         SELECT {", ".join(columns.values())} FROM extctl_stage s
-        WHERE NOT EXISTS (SELECT 1 FROM v_extensions e
-                          WHERE e.extension_uuid = CAST(s.uuid AS uuid))"""), params)
+        WHERE s.is_new = 't'"""), params)
     fields = [f for f in sql.MANAGED_FIELDS if f != "notes"]
     conn.execute(sa.text("""
         DELETE FROM extctl_managed WHERE (domain_uuid = CAST(:domain AS uuid)

@@ -115,3 +115,15 @@ def test_unreachable_event_socket_after_commit(url: str,
     assert f"127.0.0.1:{port}" in text and 'fs_cli -x "lua app/servers/resources/' in text
     assert "s3cret" not in text and "k2VqP9wX3nR7tL5y" not in text
     assert set(t.read_state()["code"]) == {"2105", "2106"}  # the commit stands
+
+
+def test_new_uuids_are_random_version_4() -> None:
+    import uuid
+
+    from pbx.fusionpbx_sql import new_uuids
+
+    made = new_uuids(10_000)
+    assert len(set(made)) == 10_000
+    parsed = [uuid.UUID(u) for u in made[:100]]
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert all(str(p) == m for p, m in zip(parsed, made, strict=True))
