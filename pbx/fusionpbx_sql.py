@@ -17,11 +17,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Connection
 
-# Flags whose type (boolean from 5.5, text before) is read from the catalogue.
-FLAGS = ("do_not_disturb", "forward_all_enabled", "enabled", "directory_visible",
-         "directory_exten_visible", "call_screen_enabled", "forward_busy_enabled",
-         "forward_no_answer_enabled", "forward_user_not_registered_enabled",
-         "follow_me_enabled")
 # What FusionPBX's extension form sets on a new extension, for the columns
 # extctl does not map (so the UI shows a normal extension).
 NEW_DEFAULTS: dict[str, str] = {
@@ -47,9 +42,6 @@ CREATE TABLE IF NOT EXISTS extctl_managed (
   notes text NOT NULL DEFAULT '',
   updated_at text NOT NULL DEFAULT '',
   PRIMARY KEY (domain_uuid, code))"""
-# The staging table one apply COPYs its rows into (dropped at COMMIT).
-STAGE = ("uuid", "is_new", "code", "extension", "password", "name", "limit_max", "dnd",
-         "fwd_on", "fwd", "acl", "enabled", "description", *sql.MANAGED_FIELDS[1:])
 
 
 def domain_uuid(conn: Connection, db: sql.Database, domain: str) -> str:
@@ -318,7 +310,12 @@ def delete(conn: Connection, domain: str, uuids: list[str]) -> None:
 
 def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
           rows: pd.DataFrame, passwords: pd.Series, uuids: pd.Series) -> None:
-    """Update the existing rows in place, insert the new ones, record them."""
+    """Update the existing rows in place, insert the new ones, record them all.
+
+    New extensions are COPYed straight into v_extensions (COPY parses
+    'true'/'false' into a boolean or a text flag alike); updated ones go
+    through a temp table and one UPDATE ... FROM, touching only the mapped
+    columns."""
     import pandas as pd
 
     if rows.empty:
@@ -329,68 +326,64 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
     if missing:
         raise db.fail(f"v_extensions has no column {', '.join(missing)}: not a FusionPBX "
                       "5.x table")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     fwd = rows["forward_number"]
     is_new = (uuids == "").to_numpy()
     uuids = uuids.copy()
     if is_new.any():
         uuids[is_new] = new_uuids(int(is_new.sum()))
-    stage = pd.DataFrame({
-        "uuid": uuids, "is_new": pd.Series(is_new, index=rows.index).map(
-            {True: "t", False: "f"}), "code": rows["code"], "extension": rows["username"],
-        "password": passwords, "name": rows["name"], "limit_max": rows["call_limit"],
-        "dnd": rows["dnd"], "fwd_on": (fwd != "").map({True: "true", False: "false"}),
-        "fwd": fwd, "acl": rows["allowed_ips"].str.replace(";", ",", regex=False),
-        "enabled": rows["enabled"], "description": rows["notes"],
-        **{f: rows[f] for f in sql.MANAGED_FIELDS[2:]},
-        "password_source": sql.password_source(rows["password"]),
-    }).loc[:, list(STAGE)]
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE extctl_stage (" + ", ".join(f"{c} text" for c in STAGE)
-        + ") ON COMMIT DROP")
-    copy_in(conn, "extctl_stage", stage)
-
-    def cast(column: str, value: str) -> str:
-        return f"CAST({value} AS {types[column]})"
-
-    mapped = {
-        "extension": "s.extension", "number_alias": "s.code", "password": "s.password",
-        "effective_caller_id_name": "s.name", "limit_max": "s.limit_max",
-        "do_not_disturb": cast("do_not_disturb", "s.dnd"),
-        "forward_all_enabled": cast("forward_all_enabled", "s.fwd_on"),
-        "forward_all_destination": "s.fwd", "auth_acl": "s.acl",
-        "enabled": cast("enabled", "s.enabled"), "description": "s.description",
-        "user_context": ":domain_name", "cidr": "NULL",
+    # v_extensions column -> values, for the columns extctl maps
+    mapped: dict[str, pd.Series | str] = {
+        "extension": rows["username"], "number_alias": rows["code"], "password": passwords,
+        "effective_caller_id_name": rows["name"], "limit_max": rows["call_limit"],
+        "do_not_disturb": rows["dnd"],
+        "forward_all_enabled": (fwd != "").map({True: "true", False: "false"}),
+        "forward_all_destination": fwd,
+        "auth_acl": rows["allowed_ips"].str.replace(";", ",", regex=False),
+        "enabled": rows["enabled"], "description": rows["notes"], "user_context": domain_name,
     }
     mapped = {k: v for k, v in mapped.items() if k in types}
-    stamp = {"update_date": "now()"} if "update_date" in types else {}
-    sets = ", ".join(f"{k} = {v}" for k, v in {**mapped, **stamp}.items())
-    params = {"domain": domain, "domain_name": domain_name,
-              "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    _update(conn, domain, types, pd.DataFrame({"uuid": uuids, **mapped})[~is_new])
+    if is_new.any():
+        extra: dict[str, str] = {k: v for k, v in NEW_DEFAULTS.items() if k in types}
+        if "accountcode" in types:
+            extra["accountcode"] = domain_name
+        if "insert_date" in types:
+            extra["insert_date"] = now
+        new = pd.DataFrame({"extension_uuid": uuids, "domain_uuid": domain, **mapped,
+                            **extra})[is_new]
+        copy_in(conn, "v_extensions", new)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("DELETE FROM extctl_managed WHERE (domain_uuid = %s::uuid AND "
+                       "code = ANY(%s)) OR extension_uuid = ANY(%s::uuid[])",
+                       [domain, rows["code"].tolist(), uuids.tolist()])
+    finally:
+        cursor.close()
+    managed = pd.DataFrame({
+        "domain_uuid": domain, "extension_uuid": uuids, "code": rows["code"],
+        "username": rows["username"], "password_source": sql.password_source(rows["password"]),
+        **{f: rows[f] for f in sql.MANAGED_FIELDS[2:]}, "updated_at": now,
+    })
+    copy_in(conn, "extctl_managed", managed)
+
+
+def _update(conn: Connection, domain: str, types: dict[str, str], frame: pd.DataFrame) -> None:
+    """UPDATE the mapped columns of these existing rows (and clear `cidr`)."""
+    if frame.empty:
+        return
+    columns = [c for c in frame.columns if c != "uuid"]
+    conn.exec_driver_sql("CREATE TEMP TABLE extctl_stage (uuid text, "
+                         + ", ".join(f"{c} text" for c in columns) + ") ON COMMIT DROP")
+    copy_in(conn, "extctl_stage", frame)
+    sets = [f"{c} = CAST(s.{c} AS {types[c]})" for c in columns]
+    if "cidr" in types:
+        sets.append("cidr = NULL")  # never cidr: it lets its addresses in without a password
+    if "update_date" in types:
+        sets.append("update_date = now()")
     conn.execute(sa.text(f"""
-        UPDATE v_extensions e SET {sets} FROM extctl_stage s
-        WHERE s.is_new = 'f' AND e.extension_uuid = CAST(s.uuid AS uuid)
-        AND e.domain_uuid = CAST(:domain AS uuid)"""), params)
-    extra = {k: (cast(k, f"'{v}'") if k in FLAGS else f"CAST('{v}' AS {types[k]})")
-             for k, v in NEW_DEFAULTS.items() if k in types}
-    if "accountcode" in types:
-        extra["accountcode"] = ":domain_name"
-    if "insert_date" in types:
-        extra["insert_date"] = "now()"
-    columns = {"extension_uuid": "CAST(s.uuid AS uuid)", "domain_uuid": "CAST(:domain AS uuid)",
-               **mapped, **extra}
-    conn.execute(sa.text(f"""
-        INSERT INTO v_extensions ({", ".join(columns)})
-        SELECT {", ".join(columns.values())} FROM extctl_stage s
-        WHERE s.is_new = 't'"""), params)
-    fields = [f for f in sql.MANAGED_FIELDS if f != "notes"]
-    conn.execute(sa.text("""
-        DELETE FROM extctl_managed WHERE (domain_uuid = CAST(:domain AS uuid)
-        AND code IN (SELECT code FROM extctl_stage))
-        OR extension_uuid IN (SELECT CAST(uuid AS uuid) FROM extctl_stage)"""), params)
-    conn.execute(sa.text(f"""
-        INSERT INTO extctl_managed (domain_uuid, extension_uuid, code, {", ".join(fields)},
-                                    notes, updated_at)
-        SELECT CAST(:domain AS uuid), CAST(s.uuid AS uuid), s.code,
-               {", ".join("s." + ("extension" if f == "username" else f) for f in fields)},
-               s.description, :now
-        FROM extctl_stage s"""), params)
+        UPDATE v_extensions e SET {", ".join(sets)} FROM extctl_stage s
+        WHERE e.extension_uuid = CAST(s.uuid AS uuid) AND e.domain_uuid = CAST(:d AS uuid)"""),
+        {"d": domain})
+
+

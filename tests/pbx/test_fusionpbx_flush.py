@@ -126,4 +126,4 @@ def test_new_uuids_are_random_version_4() -> None:
     assert len(set(made)) == 10_000
     parsed = [uuid.UUID(u) for u in made[:100]]
     assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
-    assert all(str(p) == m for p, m in zip(parsed, made, strict=True))
+    assert all(str(p) == m for p, m in zip(parsed, made[:100], strict=True))
