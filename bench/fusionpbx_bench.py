@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from extctl.policy import TargetConfig
+from pbx.base import open_target
 from plan.apply import plan_for_target
 from tests.fixtures.postgres import Cluster
 from tests.pbx.fusion import DOMAIN, DOMAIN_UUID, config, load_tables, target
@@ -95,6 +97,21 @@ def main() -> None:
         print(f"fusionpbx {args.version} on PostgreSQL: one-transaction apply of {args.count}: "
               f"{bulk:6.1f} s (budget 30 s) | row-by-row insert+commit ({args.sample} rows, "
               f"extrapolated): {loop:7.1f} s | ratio {loop / bulk:5.1f}x (budget >= 10x)")
+        # the same re-plan against the kamailio target on the same cluster, for scale:
+        # this machine's load moves every figure, the comparison much less
+        cluster.admin("CREATE DATABASE bench_kamailio")
+        kurl = cluster.url("bench_kamailio").replace("+psycopg", "")
+        kam = open_target(TargetConfig("bench", "kamailio", kurl))
+        kam.apply(request_for(kam, many(args.count)))
+        start = time.perf_counter()
+        kstate = kam.read_state()
+        kread = time.perf_counter() - start
+        kplan = plan_for_target(many(args.count), kam, TargetConfig("bench", "kamailio", kurl),
+                                state=kstate)
+        kboth = time.perf_counter() - start
+        assert kplan.changes == ()
+        print(f"kamailio on the same PostgreSQL, same run: no-change re-plan {kboth:5.2f} s "
+              f"(reading {kread:4.2f} s)")
         print(f"fusionpbx {args.version}: no-change re-plan of {args.count}: {replan[1]:5.2f} s "
               f"(of which reading v_extensions {replan[0]:4.2f} s; budget 3 s); load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
