@@ -355,9 +355,10 @@ def write(conn: Connection, db: sql.Database, domain: str, domain_name: str, *,
         copy_in(conn, "v_extensions", new)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
+        # the records of these codes, and of the existing rows (a new uuid has none)
         cursor.execute("DELETE FROM extctl_managed WHERE (domain_uuid = %s::uuid AND "
                        "code = ANY(%s)) OR extension_uuid = ANY(%s::uuid[])",
-                       [domain, rows["code"].tolist(), uuids.tolist()])
+                       [domain, rows["code"].tolist(), uuids[~is_new].tolist()])
     finally:
         cursor.close()
     managed = pd.DataFrame({
