@@ -1,7 +1,8 @@
 """SQL of the FusionPBX target: the domain, reading v_extensions, writing it.
 
-Every statement is one set operation (COPY into a temp table, then one
-UPDATE ... FROM and one INSERT ... SELECT), never a statement per row.
+Every statement is one set operation, never a statement per row: new rows
+are COPYed straight into v_extensions and extctl_managed, existing ones are
+COPYed into a temp table and changed by one UPDATE ... FROM.
 """
 
 from __future__ import annotations
