@@ -382,10 +382,12 @@ def _diff(
     changes.extend(updates)
 
     written = [c.code for c in changes if c.action != "delete"]
-    refusals.username_conflicts(desired, want, written, have, unmanaged)
     if written and check_rows is not None:
         rows = want.set_index("code", drop=False).loc[written]
         _check_rows(check_rows, rows.reset_index(drop=True), target_name, desired)
+    # after the target's own checks: a target that knows its conflicts better
+    # (fusionpbx: extension vs number_alias) names them in its own words
+    refusals.username_conflicts(desired, want, written, have, unmanaged)
 
     return Plan(
         target=target_name,
