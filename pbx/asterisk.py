@@ -93,8 +93,15 @@ class AsteriskTarget(SqlTarget):
         import pandas as pd
 
         ids = pd.DataFrame({"id": old["code"]})
+        # an adopted endpoint may point at an auth/aor of another name: that row
+        # goes too (unless another endpoint still uses it), or it would be left
+        # behind as an orphan the next read reports
+        other = asterisk_drift.foreign_refs(conn, old["code"])
         for table in ("ps_endpoints", "ps_auths", "ps_aors"):
             sql.bulk_delete(conn, table, ids)
+        for table, names in other.items():
+            if names:
+                sql.bulk_delete(conn, table, pd.DataFrame({"id": names}))
 
     def _insert(self, conn: Connection, rows: pd.DataFrame, passwords: pd.Series) -> None:
         import pandas as pd

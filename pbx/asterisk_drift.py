@@ -84,3 +84,19 @@ def repairs(frame: pd.DataFrame, context: str) -> pd.Series:
             ["; ".join(what for m, what in masks if m[i]) for i in rows.tolist()],
             index=text.index[rows])
     return text
+
+
+def foreign_refs(conn: Connection, codes: pd.Series) -> dict[str, list[str]]:
+    """ps_auths / ps_aors ids that the endpoints `codes` point at under another
+    name and no other endpoint uses (what an adoption must delete with them)."""
+    refs = sql.read_frame(conn, "SELECT id, auth, aors FROM ps_endpoints "
+                          "WHERE auth <> id OR aors <> id")
+    if refs.empty:
+        return {}
+    ours = sql.isin(refs["id"], codes.astype(str).tolist())
+    out: dict[str, list[str]] = {}
+    for table, column in (("ps_auths", "auth"), ("ps_aors", "aors")):
+        mine = set(refs.loc[ours, column]) - set(refs.loc[~ours, column]) - {""}
+        mine -= set(codes.astype(str))
+        out[table] = sorted(mine)
+    return out
