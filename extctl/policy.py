@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from extctl.errors import UsageError
+from extctl.files import DEFAULT_MAX_FILE_BYTES, read_file
 
 SEVERITIES = ("error", "warning", "off")
 DEFAULT_RESERVED = ("911", "112", "999", "933", "988")
@@ -58,6 +59,7 @@ class Policy:
     safety: Safety = field(default_factory=Safety)
     targets: tuple[TargetConfig, ...] = ()
     path: str | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # any file extctl reads (extctl/files.py)
 
     def severity_of(self, rule: str, default: str) -> str:
         return dict(self.severity).get(rule, default)
@@ -90,18 +92,20 @@ _TOP_KEYS = {
     "code_length", "reserved_codes", "teams", "require_owner", "min_length",
     "min_guess_bits", "max_call_limit", "rotation_days", "severity", "safety", "targets",
 }
+_TOP_KEYS.add("max_file_bytes")
 _TARGET_KEYS = {"kind", "url", "url_env", "default", "safety", "unsupported"}
 
 
 def load_policy(path: str | os.PathLike[str] = "extctl.toml", *, required: bool = False) -> Policy:
     """Read the policy; a missing file gives the defaults unless `required`."""
     p = Path(path)
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         if required:
             raise UsageError(f"{p}: policy file not found")
         return Policy()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        # The policy holds the size cap, so its own read uses the default one.
+        data = tomllib.loads(read_file(p).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{p}: cannot read policy file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -251,4 +255,6 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         safety=safety,
         targets=_targets(src, data.get("targets", {}), safety),
         path=src,
+        max_file_bytes=_int(src, "max_file_bytes",
+                            data.get("max_file_bytes", d.max_file_bytes), 1, 1 << 40),
     )

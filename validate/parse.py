@@ -12,12 +12,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from extctl.background import Background
+from extctl.files import DEFAULT_MAX_FILE_BYTES, read_file
 from schema.columns import COLUMNS, REQUIRED
 from validate.findings import Finding
 
@@ -131,12 +131,12 @@ class Prefetch:
     """Read and parse one file in a thread (pyarrow and numpy release the GIL),
     so the caller can import pandas and pandera meanwhile."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self.path = path
-        self._job = Background(lambda: parse(Path(path).read_bytes()))
+        self._job = Background(lambda: parse(read_file(path, limit)))
 
     def result(self) -> Parsed:
-        """The parse; re-raises the OSError of reading the file."""
+        """The parse; re-raises the OSError (or UsageError) of reading the file."""
         return self._job.result()
 
 

@@ -7,7 +7,6 @@ one pass), with the physical line of the row and the column.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from extctl.errors import UsageError
+from extctl.files import read_file
 from extctl.policy import Policy
 from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
 from schema.derive import add_derived
@@ -41,7 +41,7 @@ def _unreadable(path: str, exc: OSError) -> UsageError:
 
 def validate_path(path: str, policy: Policy, today: dt.date) -> FileReport:
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path, policy.max_file_bytes)
     except OSError as exc:
         raise _unreadable(path, exc) from None
     return validate_bytes(data, path, policy, today)
