@@ -144,7 +144,9 @@ def plan_command(
     except ExtctlError as err:
         if not detailed_exitcode:
             raise
-        click.echo(f"extctl: {err}", err=True)
+        from extctl.text import visible
+
+        click.echo(f"extctl: {visible(str(err))}", err=True)
         sys.exit(1)  # --detailed-exitcode: 1 is every error
     if detailed_exitcode:
         sys.exit(2 if plan.changes else 0)
