@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from extctl.errors import UsageError
-from extctl.files import read_file
 from extctl.main import cli
 
 CSV = "code,name,remote\n2105,Mia,true\n"
@@ -115,6 +114,8 @@ def test_read_file_bounds_a_file_that_grows_past_its_size(
         st = real_fstat(fd)
         path.write_bytes(b"x" * 100)
         return st
+
+    from extctl.files import read_file
 
     monkeypatch.setattr(os, "fstat", fstat_then_grow)
     with pytest.raises(UsageError, match="more than 10 bytes"):

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from extctl.policy import Policy
-from schema.columns import mask_prefix
 from tests.helpers import TODAY
 from validate.reporters import render
 from validate.run import validate_bytes
@@ -63,6 +62,8 @@ def test_unknown_header_cell_is_a_masked_prefix_with_its_position() -> None:
 
 
 def test_mask_prefix_shows_at_most_a_quarter_and_three_characters() -> None:
+    from schema.columns import mask_prefix
+
     assert mask_prefix("ab") == "'***'"
     assert mask_prefix("abcdefgh") == "'ab***'"
     assert mask_prefix(SECRET) == "'Zq8***'"
