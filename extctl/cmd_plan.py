@@ -121,14 +121,22 @@ def plan_command(
         raise click.UsageError("--base and --target exclude each other")
     if base is not None and out is not None:
         raise click.UsageError("--out saves a plan for apply: use it with a target, not --base")
+    policy = get_policy(policy_path)
     if out is not None:
         from plan.planfile import check_out_path
 
+        inputs = [file, policy_path]
+        if base is None:  # the embedded database is an input too
+            try:
+                url = policy.target(target_name).url
+            except UsageError:
+                url = ""  # reported by the plan itself below
+            if url.startswith("sqlite:///"):
+                inputs.append(url.removeprefix("sqlite:///").partition("?")[0])
         try:
-            check_out_path(out, (file, policy_path), force=force)
+            check_out_path(out, inputs, force=force)
         except UsageError as err:
             raise click.UsageError(str(err)) from None
-    policy = get_policy(policy_path)
     try:
         plan = _make(base, target_name, file, policy, resolve_today(today))
         from plan.render import render

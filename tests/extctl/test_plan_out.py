@@ -31,8 +31,10 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.parametrize("name", ["extensions.csv", "extctl.toml", "./extensions.csv"])
+@pytest.mark.parametrize("name", ["extensions.csv", "extctl.toml", "./extensions.csv",
+                                  "pbx.sqlite"])
 def test_plan_out_never_overwrites_its_inputs(repo: Path, name: str) -> None:
+    assert run("apply", "--yes").exit_code == 0  # pbx.sqlite exists
     before = {p: p.read_bytes() for p in repo.iterdir()}
     for extra in ([], ["--force"]):
         result = run("plan", "--out", name, *extra)
