@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from extctl.text import json_quoted, visible
+from extctl.text import json_quoted, visible_lines
 from plan.changes import Change, FieldChange, Plan
 
 SYMBOL = {"create": "+", "delete": "-", "update": "~", "disable": "~", "enable": "~"}
@@ -87,4 +87,4 @@ def render_text(plan: Plan) -> str:
         )
     lines.append(summary_line(plan) if plan.changes else "No changes.")
     # Codes, warnings and unmanaged names come from the CSV or the PBX as well.
-    return "\n".join(visible(line) for line in lines) + "\n"
+    return visible_lines(lines) + "\n"

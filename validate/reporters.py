@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 
-from extctl.text import visible
+from extctl.text import visible, visible_lines
 from validate.findings import FileReport, Finding
 
 # GitHub shows at most ten annotations of a kind per step; the rest go to the log.
@@ -34,9 +34,9 @@ def render_text(reports: Sequence[FileReport]) -> str:
     for r in reports:
         for f in r.findings:
             level = "" if f.severity == "error" else "warning: "
-            lines.append(visible(f"{_where(r, f)}: {level}{f.message} [{f.rule}]"))
+            lines.append(f"{_where(r, f)}: {level}{f.message} [{f.rule}]")
     lines.append(_summary(reports))
-    return "\n".join(lines) + "\n"
+    return visible_lines(lines) + "\n"
 
 
 def _escape_data(text: str) -> str:
