@@ -21,6 +21,7 @@ DEFAULT_RESERVED = ("911", "112", "999", "933", "988")
 DEFAULT_TARGET = "kamailio"
 DEFAULT_TARGET_URL = "sqlite:///pbx.sqlite"
 _RANGE = re.compile(r"^([1-9][0-9]*)-([1-9][0-9]*)$")
+DEFAULT_GONE_STATUSES = ("terminated", "inactive", "left", "leaver")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class Policy:
     targets: tuple[TargetConfig, ...] = ()
     path: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # any file extctl reads (extctl/files.py)
+    # [hr] (extctl hr-sync): statuses meaning "gone" (lower case), and owner
+    # addresses (fnmatch patterns) that are teams, not people.
+    hr_gone_statuses: tuple[str, ...] = DEFAULT_GONE_STATUSES
+    hr_team_owners: tuple[str, ...] = ()
 
     def severity_of(self, rule: str, default: str) -> str:
         return dict(self.severity).get(rule, default)
@@ -101,6 +106,7 @@ def _usable(target: TargetConfig) -> TargetConfig:
 _TOP_KEYS = {
     "code_length", "reserved_codes", "teams", "require_owner", "min_length",
     "min_guess_bits", "max_call_limit", "rotation_days", "severity", "safety", "targets",
+    "hr",
 }
 _TOP_KEYS.add("max_file_bytes")
 _TARGET_KEYS = {"kind", "url", "url_env", "default", "safety", "unsupported"}
@@ -181,7 +187,7 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
             raise _fail(src, key, "must be a table")
         kind = spec.get("kind")
         if not isinstance(kind, str):
-            raise _fail(src, f"{key}.kind", "is required (kamailio or asterisk)")
+            raise _fail(src, f"{key}.kind", "is required (kamailio, asterisk or fusionpbx)")
         url = spec.get("url")
         missing = ""
         if "url_env" in spec:
@@ -218,6 +224,22 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
     return tuple(out)
 
 
+def _hr(src: str, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _fail(src, "hr", "must be a table")
+    unknown = set(raw) - {"gone_statuses", "team_owners"}
+    if unknown:
+        raise _fail(src, f"hr.{sorted(unknown)[0]}", "unknown key")
+    out = []
+    for key, default in (("gone_statuses", DEFAULT_GONE_STATUSES), ("team_owners", ())):
+        value = raw.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                   for v in value):
+            raise _fail(src, f"hr.{key}", "must be a list of non-empty strings")
+        out.append(tuple(v.strip().lower() for v in value))
+    return out[0], out[1]
+
+
 def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
     unknown = set(data) - _TOP_KEYS
     if unknown:
@@ -252,6 +274,7 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         if level not in SEVERITIES:
             raise _fail(src, f"severity.{rule}", "must be error, warning or off")
     safety = _safety(src, "safety", data.get("safety", {}), d.safety)
+    gone, team_owners = _hr(src, data.get("hr", {}))
     return Policy(
         code_min_length=lengths[0],
         code_max_length=lengths[1],
@@ -270,4 +293,6 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         path=src,
         max_file_bytes=_int(src, "max_file_bytes",
                             data.get("max_file_bytes", d.max_file_bytes), 1, 1 << 40),
+        hr_gone_statuses=gone,
+        hr_team_owners=team_owners,
     )
