@@ -37,7 +37,7 @@ def edit_options(fn: F) -> F:
     return fn
 
 
-def _load(file: str, policy_path: str, today: dt.datetime | None) -> Loaded:
+def _load(file: str, policy_path: str | None, today: dt.datetime | None) -> Loaded:
     from edit.document import load
 
     return load(file, get_policy(policy_path), resolve_today(today))
@@ -71,7 +71,7 @@ def generate_command(*, count: int, start: int | None, team: str | None, name: s
                      username: str | None, call_limit: int | None, owner: str | None,
                      allowed_ips: str | None, remote: bool, transport: str | None,
                      notes: str | None, file: str, dry_run: bool, force: bool, fmt: str,
-                     policy_path: str, today: dt.datetime | None) -> None:
+                     policy_path: str | None, today: dt.datetime | None) -> None:
     """Append COUNT rows with sequential codes; passwords auto."""
     if start is None and team is None:
         raise click.UsageError("pass --start CODE or --team TEAM")
@@ -96,7 +96,7 @@ def generate_command(*, count: int, start: int | None, team: str | None, name: s
 @edit_options
 def rotate_command(*, codes: tuple[str, ...], overdue: bool, within: int, team: str | None,
                    to_auto: bool, check: bool, file: str, dry_run: bool, force: bool,
-                   fmt: str, policy_path: str, today: dt.datetime | None) -> None:
+                   fmt: str, policy_path: str | None, today: dt.datetime | None) -> None:
     """Set password_rotated to today, so the next apply regenerates those passwords."""
     if not (codes or overdue or team):
         raise click.UsageError("name the rows: CODE..., --overdue or --team TEAM")
@@ -122,7 +122,7 @@ def rotate_command(*, codes: tuple[str, ...], overdue: bool, within: int, team: 
 @edit_options
 def hr_sync_command(*, hr_file: str, email_column: str, status_column: str,
                     mobile_column: str | None, update_forwarding: bool, region: str | None,
-                    file: str, dry_run: bool, force: bool, fmt: str, policy_path: str,
+                    file: str, dry_run: bool, force: bool, fmt: str, policy_path: str | None,
                     today: dt.datetime | None) -> None:
     """Disable extensions whose owner left per the HR export HR_FILE."""
     from edit.hrfile import HrColumns
@@ -142,7 +142,7 @@ def hr_sync_command(*, hr_file: str, email_column: str, status_column: str,
               "instead of stdout.")
 @policy_option
 @today_option
-def export_command(*, target_name: str | None, out: str | None, policy_path: str,
+def export_command(*, target_name: str | None, out: str | None, policy_path: str | None,
                    today: dt.datetime | None) -> None:
     """The PBX's extensions as a canonical extensions.csv (passwords auto)."""
     from pathlib import Path

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from extctl.errors import ExtctlError
+from extctl.text import visible
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -88,7 +89,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ExtctlError as err:
-            click.echo(f"extctl: {err}", err=True)
+            click.echo(f"extctl: {visible(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except OSError as err:
             if err.errno != errno.EPIPE:
