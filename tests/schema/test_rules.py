@@ -79,6 +79,12 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]]]] = {
     ),
     "transport-format": ([row("2105", transport="sctp")], [row("2105", transport="tls")]),
     "notes-length": ([row("2105", notes="x" * 201)], [row("2105", notes="x" * 200)]),
+    "password-literal": ([row("2105", password="tQ7#vZ2m!Lp9Rx4k")], [row("2105", password="")]),
+    "allowed-ips-mapped": (
+        [row("2105", allowed_ips="::ffff:10.0.0.0/120", remote="false")],
+        [row("2105", allowed_ips="10.0.0.0/24;2001:db8::/48", remote="false")],
+    ),
+    "text-invisible": ([row("2105", name="Mia\u202eLopez")], [row("2105", name="Mia López")]),
 }
 
 TEAM_POLICY = parse_policy({"teams": {"support": {"codes": ["2300-2399"]}}})
