@@ -22,7 +22,8 @@ def rules(*rows: dict[str, str], policy: Policy | None = None) -> list[tuple[int
 
 # --- 1. one definition of "auto" ------------------------------------------
 
-SPELLINGS = ["", "auto", "AUTO", "Auto", "aUtO", " auto", "auto ", "autox", "ＡＵＴＯ", LITERAL]
+SPELLINGS = ["", "auto", "AUTO", "Auto", "aUtO", " auto", "auto ", "autox",
+             "\uff21\uff35\uff34\uff2f", LITERAL]  # the last but one: fullwidth AUTO
 
 
 def test_auto_is_one_definition_for_scalars_and_columns() -> None:
