@@ -69,3 +69,39 @@ def test_a_policy_built_in_code_still_cannot_relax_a_structural_rule() -> None:
     policy = Policy(severity=(("code-format", "off"), ("team-format", "off")))
     assert policy.severity_of("code-format", "error") == "error"
     assert policy.severity_of("team-format", "error") == "off"
+
+
+def test_readme_finds_literal_passwords_in_history_without_printing_them(
+    repo: Path,
+) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    [snippet] = [b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "rev-list" in b]
+    secret = "tQ7#vZ2m!Lp9Rx4k"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, env=env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    # A local policy hiding the rule must not hide it from the search.
+    (repo / "extctl.toml").write_text('[severity]\npassword-literal = "off"\n')
+    (repo / "extensions.csv").write_text(
+        f"code,name,remote,password\n2105,Mia,true,{secret}\n2106,Bob,true,auto\n")
+    git("add", "-A")
+    git("commit", "-qm", "literal")
+    leaked = git("rev-parse", "HEAD")
+    (repo / "extensions.csv").write_text(
+        "code,name,remote,password\n2105,Mia,true,auto\n2106,Bob,true,auto\n")
+    git("commit", "-qam", "now auto")
+    out = subprocess.run(["bash", "-c", snippet], cwd=repo, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split("\n") == [f"{leaked[:12]} line 2", ""], out.stderr
+    assert secret not in out.stdout + out.stderr

@@ -166,3 +166,14 @@ def test_password_value_is_masked_in_findings() -> None:
     pw = [f for f in report.findings if f.column == "password"]
     assert pw and all(f.value == "***" for f in pw)
     assert all("Summer2024" not in f.message for f in report.findings)
+
+
+def test_readme_rule_table_lists_every_rule_and_whether_it_can_be_relaxed() -> None:
+    from pathlib import Path
+
+    from schema.rules import RELAXABLE
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for rule, (_, text) in RULES.items():
+        relaxed = "yes" if rule in RELAXABLE else "no"
+        assert f"| `{rule}` | {text} | {relaxed} |" in readme, rule
