@@ -26,7 +26,6 @@ from schema.derive import (
     guess_mask,
     isin,
     matches,
-    matches_distinct,
 )
 from schema.offload import CURRENT
 from schema.phone import valid_e164
@@ -342,17 +341,12 @@ def allowed_ips_required(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.
 
 @_register
 def team_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    t = df["team"]
-    return (_blank(t) | matches_distinct(t, r"[a-z0-9-]+")).astype(bool)
-
-
-_EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    return (_blank(df["team"]) | df["_team_fits"].astype(bool)).astype(bool)  # derive.py
 
 
 @_register
 def owner_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    o = df["owner"]
-    return (_blank(o) | matches(o, _EMAIL)).astype(bool)
+    return (_blank(df["owner"]) | df["_owner_fits"].astype(bool)).astype(bool)  # derive.py
 
 
 @_register

@@ -123,6 +123,8 @@ def _ip_problems(col: pd.Series, widest: tuple[int, int]) -> np.ndarray:
                                                 for v in u.to_pylist()], dtype=np.int8))
 
 
+TEAM = r"[a-z0-9-]+"
+EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 _EDGE_SPACE = r"^[\pZ\s]|[\pZ\s]$"  # \s alone is ASCII-only in RE2
 
 
@@ -143,9 +145,17 @@ def _invisible(frame: pd.DataFrame, out: pd.DataFrame) -> None:
         flags["name"][rows] = searches(few, invisible).to_numpy()
         edge[rows] = searches(few, _EDGE_SPACE).to_numpy()
     out["_name_edge"] = edge
-    for col in ("team", "owner"):  # few distinct values each
-        flags[col] = by_distinct(frame[col], lambda u: pc.match_substring_regex(u, invisible)
-                                 .to_numpy(zero_copy_only=False))
+    # A team or owner that fits its format (team-format's and owner-format's
+    # ASCII patterns, tested here once for both rules) holds no invisible
+    # character: only the others are searched.
+    for col, fits, pattern in (("team", matches_distinct, TEAM), ("owner", matches, EMAIL)):
+        values = frame[col]
+        ok = fits(values, pattern).to_numpy()
+        out[f"_{col}_fits"] = ok
+        flags[col] = np.zeros(len(frame), dtype=bool)
+        other = np.flatnonzero(~ok & (values != "").to_numpy(dtype=bool))
+        if len(other):
+            flags[col][other] = searches(values.iloc[other], invisible).to_numpy()
     notes = frame["notes"]
     flags["notes"] = np.zeros(len(frame), dtype=bool)
     written = np.flatnonzero((notes != "").to_numpy(dtype=bool))  # mostly blank
