@@ -33,9 +33,10 @@ from schema.derive import arrow
 if TYPE_CHECKING:
     from phonenumbers import PhoneMetadata, PhoneNumberDesc
 
+# Any one type's match makes a number valid, so the likeliest come first.
 _TYPES = (
-    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
-    "voicemail", "fixed_line", "mobile",
+    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
+    "voip", "pager", "uan", "voicemail",
 )
 
 
@@ -161,7 +162,12 @@ def _group_valid(group: pa.Array | pa.ChunkedArray, prefix: str, rules: _Rules) 
         # written: invalid. Whether it strips depends on more rules, so
         # phonenumbers decides. (Invalid as written stays invalid either way.)
         accepted = np.flatnonzero(ok)
-        trunk = _hits(group, accepted, f"^\\{prefix}(?:{rules.national_prefix})")
+        if rules.national_prefix.isdigit():  # the usual "0", "1", "8": no regex
+            part = group if len(accepted) == len(group) else group.take(pa.array(accepted))
+            trunk = pc.starts_with(part, prefix + rules.national_prefix).to_numpy(
+                zero_copy_only=False)
+        else:
+            trunk = _hits(group, accepted, f"^\\{prefix}(?:{rules.national_prefix})")
         verdict[accepted[trunk]] = UNSURE
     return verdict
 
