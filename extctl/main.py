@@ -23,6 +23,10 @@ COMMANDS: dict[str, str] = {
     "fmt": "extctl.cmd_validate:fmt_command",
     "plan": "extctl.cmd_plan:plan_command",
     "apply": "extctl.cmd_plan:apply_command",
+    "generate": "extctl.cmd_edit:generate_command",
+    "rotate": "extctl.cmd_edit:rotate_command",
+    "hr-sync": "extctl.cmd_edit:hr_sync_command",
+    "export": "extctl.cmd_edit:export_command",
     "ci": "extctl.cmd_ci:ci_group",
 }
 SHORT_HELP: dict[str, str] = {
@@ -30,6 +34,10 @@ SHORT_HELP: dict[str, str] = {
     "fmt": "Rewrite extensions.csv in canonical form (--check: only verify).",
     "plan": "Show what apply would change on the PBX (or since a git ref).",
     "apply": "Push extensions.csv (or a saved plan) to the PBX.",
+    "generate": "Append rows with sequential codes (bulk onboarding).",
+    "rotate": "Mark passwords rotated today (apply regenerates them).",
+    "hr-sync": "Disable extensions whose owner left, per an HR export.",
+    "export": "Write the PBX's extensions as a canonical extensions.csv.",
     "ci": "Steps of the GitHub workflows (PR comment, summary, drift issue, tip).",
 }
 

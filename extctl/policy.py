@@ -20,6 +20,7 @@ DEFAULT_RESERVED = ("911", "112", "999", "933", "988")
 DEFAULT_TARGET = "kamailio"
 DEFAULT_TARGET_URL = "sqlite:///pbx.sqlite"
 _RANGE = re.compile(r"^([1-9][0-9]*)-([1-9][0-9]*)$")
+DEFAULT_GONE_STATUSES = ("terminated", "inactive", "left", "leaver")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ class Policy:
     # The widest union an allowed_ips list may cover, as a prefix length.
     allowed_ips_widest_ipv4: int = 8
     allowed_ips_widest_ipv6: int = 32
+    # [hr] (extctl hr-sync): statuses meaning "gone" (lower case), and owner
+    # addresses (fnmatch patterns) that are teams, not people.
+    hr_gone_statuses: tuple[str, ...] = DEFAULT_GONE_STATUSES
+    hr_team_owners: tuple[str, ...] = ()
 
     def severity_of(self, rule: str, default: str) -> str:
         from schema.rules import RELAXABLE
@@ -116,6 +121,7 @@ _TOP_KEYS = {
     "min_guess_bits", "max_call_limit", "rotation_days", "severity", "safety", "targets",
     "allow_literal_passwords", "password_words", "allowed_ips_widest_ipv4",
     "allowed_ips_widest_ipv6",
+    "hr",
 }
 _TARGET_KEYS = {"kind", "url", "url_env", "default", "safety", "unsupported"}
 
@@ -231,6 +237,22 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
     return tuple(out)
 
 
+def _hr(src: str, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _fail(src, "hr", "must be a table")
+    unknown = set(raw) - {"gone_statuses", "team_owners"}
+    if unknown:
+        raise _fail(src, f"hr.{sorted(unknown)[0]}", "unknown key")
+    out = []
+    for key, default in (("gone_statuses", DEFAULT_GONE_STATUSES), ("team_owners", ())):
+        value = raw.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                   for v in value):
+            raise _fail(src, f"hr.{key}", "must be a list of non-empty strings")
+        out.append(tuple(v.strip().lower() for v in value))
+    return out[0], out[1]
+
+
 def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
     unknown = set(data) - _TOP_KEYS
     if unknown:
@@ -281,6 +303,7 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         raise _fail(src, "password_words",
                     'must be a list of words of 3-64 characters like ["globex", "globex.com"]')
     safety = _safety(src, "safety", data.get("safety", {}), d.safety)
+    gone, team_owners = _hr(src, data.get("hr", {}))
     return Policy(
         code_min_length=lengths[0],
         code_max_length=lengths[1],
@@ -303,4 +326,6 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
                                      data.get("allowed_ips_widest_ipv4", 8), 1, 32),
         allowed_ips_widest_ipv6=_int(src, "allowed_ips_widest_ipv6",
                                      data.get("allowed_ips_widest_ipv6", 32), 1, 128),
+        hr_gone_statuses=gone,
+        hr_team_owners=team_owners,
     )
