@@ -200,7 +200,7 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
             raise _fail(src, key, "must be a table")
         kind = spec.get("kind")
         if not isinstance(kind, str):
-            raise _fail(src, f"{key}.kind", "is required (kamailio or asterisk)")
+            raise _fail(src, f"{key}.kind", "is required (kamailio, asterisk or fusionpbx)")
         url = spec.get("url")
         missing = ""
         if "url_env" in spec:
