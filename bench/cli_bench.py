@@ -43,7 +43,8 @@ def valid_rows(n: int) -> list[str]:
                             parse_policy({"code_length": [3, 7]}),
                             dt.date(2026, 11, 26))
     for f in report.findings:
-        if f.rule.startswith("password-") and f.line is not None:
+        # password-literal is a warning on every literal: those stay literal.
+        if f.rule.startswith("password-") and f.severity == "error" and f.line is not None:
             cells = lines[f.line - 1].split(",")
             cells[3] = "auto"
             lines[f.line - 1] = ",".join(cells)

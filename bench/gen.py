@@ -23,6 +23,20 @@ LAST = ["Lopez", "Smith", "Patel", "Nguyen", "Müller", "Rossi", "Kowalski", "Ok
 TEAMS = ["support", "sales", "billing", "noc", "reception", "exec", "field"]
 AREA = ["201", "212", "310", "408", "415", "512", "617", "646", "650", "702", "713", "917"]
 SAFE = string.ascii_letters + string.digits + "#!%*+-=?@^_~"
+# Codes starting with an emergency number (1120000 reaches 112 first) are
+# code-reserved: a realistic file has none, so they are skipped.
+RESERVED = ("911", "112", "999", "933", "988")
+
+
+def codes(n: int, start: int) -> list[int]:
+    """`n` codes from `start` up, skipping those that start with a reserved code."""
+    out: list[int] = []
+    code = start
+    while len(out) < n:
+        if not str(code).startswith(RESERVED):
+            out.append(code)
+        code += 1
+    return out
 
 
 def literal_password(rng: random.Random) -> str:
@@ -38,8 +52,7 @@ def rows(n: int, seed: int, start: int = 1_000_000) -> list[str]:
     rng = random.Random(seed)
     subnets = [f"10.{a}.{b}.0/24" for a in range(20, 30) for b in range(0, 50, 10)]
     out = [COLUMNS]
-    for i in range(n):
-        code = start + i
+    for code in codes(n, start):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         remote = rng.random() < 0.10
         high = rng.random() < 0.01

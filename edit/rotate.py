@@ -16,6 +16,7 @@ from edit.report import Item, Outcome, Section
 from extctl.errors import CheckFailed, UsageError
 from plan.render_text import named
 from schema.columns import AUTO_PASSWORD
+from schema.derive import auto_mask
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def rotate(loaded: Loaded, req: RotateRequest, *, dry_run: bool, force: bool) ->
         title = "Overdue" + (f" or due within {req.within} days" if req.within else "")
         return Outcome("rotate", None, (Section("overdue", title, tuple(items)),),
                        failed=bool(items))
-    literal = rows["password"].str.lower().ne(AUTO_PASSWORD) & rows["password"].ne("")
+    # The one definition of "auto" (schema.columns.is_auto), as validate uses it.
+    literal = pd.Series(~auto_mask(rows["password"]), index=rows.index)
     if literal.any() and not req.to_auto:
         codes = rows.loc[literal, "code"].tolist()
         raise CheckFailed(

@@ -65,13 +65,28 @@ class Policy:
     targets: tuple[TargetConfig, ...] = ()
     path: str | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # any file extctl reads (extctl/files.py)
+    allow_literal_passwords: bool = True
+    password_words: tuple[str, ...] = ()
+    # The widest union an allowed_ips list may cover, as a prefix length.
+    allowed_ips_widest_ipv4: int = 8
+    allowed_ips_widest_ipv6: int = 32
     # [hr] (extctl hr-sync): statuses meaning "gone" (lower case), and owner
     # addresses (fnmatch patterns) that are teams, not people.
     hr_gone_statuses: tuple[str, ...] = DEFAULT_GONE_STATUSES
     hr_team_owners: tuple[str, ...] = ()
 
     def severity_of(self, rule: str, default: str) -> str:
+        from schema.rules import RELAXABLE
+
+        if rule not in RELAXABLE:
+            return default  # structural: always the rule's own severity (parse_policy refuses more)
+        if rule == "password-literal" and not self.allow_literal_passwords:
+            default = "error"
         return dict(self.severity).get(rule, default)
+
+    def target_domains(self) -> tuple[str, ...]:
+        """The SIP domain of every target (validation does not know which one applies)."""
+        return tuple(sorted({t.option("domain", "") for t in self.targets} - {""}))
 
     def team_ranges(self) -> dict[str, tuple[tuple[int, int], ...]]:
         return dict(self.teams)
@@ -106,6 +121,8 @@ def _usable(target: TargetConfig) -> TargetConfig:
 _TOP_KEYS = {
     "code_length", "reserved_codes", "teams", "require_owner", "min_length",
     "min_guess_bits", "max_call_limit", "rotation_days", "severity", "safety", "targets",
+    "allow_literal_passwords", "password_words", "allowed_ips_widest_ipv4",
+    "allowed_ips_widest_ipv6",
     "hr",
 }
 _TOP_KEYS.add("max_file_bytes")
@@ -266,13 +283,29 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
     severity = data.get("severity", {})
     if not isinstance(severity, dict):
         raise _fail(src, "severity", 'must be a table like { code-prefix = "warning" }')
-    from schema.rules import RULES  # light module: rule ids only
+    from schema.rules import RELAXABLE, RULES  # light module: rule ids only
 
     for rule, level in severity.items():
         if rule not in RULES:
             raise _fail(src, f"severity.{rule}", "unknown rule id (see README, Rules)")
         if level not in SEVERITIES:
             raise _fail(src, f"severity.{rule}", "must be error, warning or off")
+        if level != "error" and rule not in RELAXABLE:
+            raise _fail(src, f"severity.{rule}", (
+                f"{rule} guards data the PBX depends on and cannot be relaxed; only "
+                f"{', '.join(sorted(RELAXABLE))} can (see README, Rules)"))
+    allow_literal = data.get("allow_literal_passwords", True)
+    if not isinstance(allow_literal, bool):
+        raise _fail(src, "allow_literal_passwords", "must be true or false")
+    if not allow_literal and severity.get("password-literal", "error") != "error":
+        raise _fail(src, "severity.password-literal",
+                    "contradicts allow_literal_passwords = false (which makes it an error)")
+    words = data.get("password_words", [])
+    if not isinstance(words, list) or not all(
+        isinstance(w, str) and 3 <= len(w) <= 64 and w.isprintable() for w in words
+    ):
+        raise _fail(src, "password_words",
+                    'must be a list of words of 3-64 characters like ["globex", "globex.com"]')
     safety = _safety(src, "safety", data.get("safety", {}), d.safety)
     gone, team_owners = _hr(src, data.get("hr", {}))
     return Policy(
@@ -293,6 +326,12 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         path=src,
         max_file_bytes=_int(src, "max_file_bytes",
                             data.get("max_file_bytes", d.max_file_bytes), 1, 1 << 40),
+        allow_literal_passwords=allow_literal,
+        password_words=tuple(words),
+        allowed_ips_widest_ipv4=_int(src, "allowed_ips_widest_ipv4",
+                                     data.get("allowed_ips_widest_ipv4", 8), 1, 32),
+        allowed_ips_widest_ipv6=_int(src, "allowed_ips_widest_ipv6",
+                                     data.get("allowed_ips_widest_ipv6", 32), 1, 128),
         hr_gone_statuses=gone,
         hr_team_owners=team_owners,
     )

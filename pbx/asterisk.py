@@ -153,6 +153,8 @@ class AsteriskTarget(SqlTarget):
             user = frame["username"].where(frame["username"] != "", code)
             flag(user.str.len(), USERNAME_MAX, "username", "the auth username")
         if "password" in frame.columns:
-            literal = frame["password"].where(~frame["password"].isin(["", "auto"]), "")
+            from schema.derive import auto_mask
+
+            literal = frame["password"].where(~auto_mask(frame["password"]), "")
             flag(literal.str.len(), PASSWORD_MAX, "password", "the password")
         return sorted(out)

@@ -309,8 +309,12 @@ class KamailioTarget(SqlTarget):
             flag(lengths > SUBSCRIBER_MAX, "username",
                  f"username is {{n}} characters; Kamailio's subscriber holds {SUBSCRIBER_MAX}")
         if "password" in frame.columns:
+            import pandas as pd
+
+            from schema.derive import auto_mask
+
             lengths = frame["password"].str.len()
-            literal = ~frame["password"].isin(["", "auto"])
+            literal = pd.Series(~auto_mask(frame["password"]), index=frame.index)
             flag(literal & (lengths > SUBSCRIBER_MAX), "password",
                  f"password is {{n}} characters; Kamailio's subscriber holds {SUBSCRIBER_MAX}")
         for column in ("name", "allowed_ips", "forward_number"):

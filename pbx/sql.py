@@ -293,8 +293,14 @@ def isin(column: pd.Series, values: Iterable[str]) -> pd.Series:
     found = pc.is_in(keys, value_set=pa.array(list(values), type=pa.large_string()))
     return pd.Series(found.to_numpy(zero_copy_only=False), index=column.index, dtype=bool)
 
+
 def password_source(passwords: pd.Series) -> pd.Series:
-    return passwords.isin(["", "auto"]).map({True: "auto", False: "literal"})
+    import pandas as pd
+
+    from schema.derive import auto_mask
+
+    auto = pd.Series(auto_mask(passwords), index=passwords.index)
+    return auto.map({True: "auto", False: "literal"})
 
 
 def _marker(conn: Connection) -> str:
@@ -439,7 +445,9 @@ def new_passwords(rows: pd.DataFrame, state: pd.DataFrame, secrets: Mapping[str,
     out = given.where(given.notna(), kept)
     missing = out.isna()
     if missing.any():  # few rows: only creates without a secret
-        literal = rows["password"].where(~rows["password"].isin(["", "auto"]))
+        from schema.derive import auto_mask
+
+        literal = rows["password"].where(~auto_mask(rows["password"]))
         out = out.where(out.notna(), literal)
         gaps = out.isna()
         out = out.where(~gaps, pd.Series([generate() if g else "" for g in gaps.tolist()],

@@ -65,7 +65,10 @@ def normalise_desired(desired: pd.DataFrame) -> pd.DataFrame:
     password "auto" for blank. Columns: schema.columns.COLUMNS."""
     frame = _strings(desired, COLUMNS)
     _fill_defaults(frame)
-    frame["password"] = frame["password"].mask(frame["password"] == "", AUTO_PASSWORD)
+    from schema.derive import auto_mask
+
+    # Blank and `auto` in any case become the canonical "auto" the diff compares.
+    frame["password"] = frame["password"].mask(auto_mask(frame["password"]), AUTO_PASSWORD)
     return frame
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from schema import password as pw
@@ -25,8 +26,6 @@ from schema.derive import (
     guess_mask,
     isin,
     matches,
-    matches_distinct,
-    searches,
 )
 from schema.offload import CURRENT
 from schema.phone import valid_e164
@@ -92,7 +91,28 @@ def duplicated_codes(df: pd.DataFrame) -> pd.Series:
 
 @_register
 def code_reserved(df: pd.DataFrame, *, params: tuple[str, ...]) -> pd.Series:
-    return ~df["code"].isin(params).astype(bool)
+    return pd.Series(reserved_hit(df["code"], params) < 0, index=df.index)
+
+
+def reserved_hit(codes: pd.Series, reserved: tuple[str, ...]) -> np.ndarray:
+    """Index into `reserved` of the reserved code each code collides with, or -1.
+
+    A PBX matching digits as they are dialled reaches 911 on the way to 9110,
+    and a code that is the start of 911 (91) steals it: both collide. One
+    starts_with pass per reserved code (a handful) and one lookup of the
+    reserved codes' own prefixes."""
+    arr = arrow(codes)
+    out = np.full(len(codes), -1, dtype=np.int64)
+    for i, code in reversed(list(enumerate(reserved))):  # the first listed wins
+        out[pc.starts_with(arr, code).to_numpy(zero_copy_only=False)] = i
+    heads = {code[:n]: i for i, code in reversed(list(enumerate(reserved)))
+             for n in range(1, len(code))}
+    if heads:
+        pos = pc.index_in(arr, value_set=pa.array(list(heads), type=arr.type))
+        found = pos.is_valid().to_numpy(zero_copy_only=False) & (out < 0)
+        owners = np.asarray(list(heads.values()), dtype=np.int64)
+        out[found] = owners[pos.fill_null(0).to_numpy(zero_copy_only=False)[found]]
+    return out
 
 
 def prefix_owner(df: pd.DataFrame) -> pd.Series:
@@ -140,10 +160,13 @@ def code_team_range(
 def name_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     n = df["name"]
     length = pc.utf8_length(arrow(n)).to_numpy(zero_copy_only=False)
-    # One RE2 pass: a control character anywhere, or Unicode white space at
-    # either end (\s alone is ASCII-only in RE2).
-    bad = searches(n, r"[\x00-\x1f\x7f\x{85}]|^[\pZ\s]|[\pZ\s]$").to_numpy()
+    bad = df["_name_edge"].to_numpy(dtype=bool)  # Unicode space at either end (derive.py)
     return pd.Series(~(bad | (length < 1) | (length > 64)), index=n.index)
+
+
+@_register
+def text_invisible(df: pd.DataFrame, *, params: tuple[str]) -> pd.Series:
+    return ~df[f"_invisible_{params[0]}"].astype(bool)
 
 
 @_register
@@ -210,6 +233,11 @@ def password_length(df: pd.DataFrame, *, params: tuple[int]) -> pd.Series:
 
 
 @_register
+def password_literal(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
+    return ~literal_mask(df)  # a warning by default (rules.py)
+
+
+@_register
 def password_charset(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     return df["_pw_charset"].astype(bool)
 
@@ -230,15 +258,17 @@ def guess_candidates(df: pd.DataFrame, min_len: int) -> pd.Series:
 
 
 @_register
-def password_guessable(df: pd.DataFrame, *, params: tuple[float, int]) -> pd.Series:
-    min_bits, min_len = params
+def password_guessable(df: pd.DataFrame, *, params: tuple[float, int, tuple[str, ...]]
+                       ) -> pd.Series:
+    min_bits, min_len, inputs = params
     ok = pd.Series(True, index=df.index)
     mask = guess_candidates(df, min_len)
     if not mask.any():
         return ok
     items = [str(p) for p in df.loc[mask, "password"]]
     offload = CURRENT.get()
-    bits = offload.guess_bits(items) if offload else pw.estimate_many(items, min_bits)
+    bits = (offload.guess_bits(items) if offload
+            else pw.estimate_many(items, min_bits, list(inputs)))
     ok.loc[mask] = np.asarray(bits) >= min_bits
     return ok
 
@@ -300,23 +330,23 @@ def allowed_ips_any(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Serie
 
 
 @_register
+def allowed_ips_mapped(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
+    return _ip_rule(df, "allowed-ips-mapped")
+
+
+@_register
 def allowed_ips_required(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
     return ~(_blank(df["allowed_ips"]) & ~truthy(df, "remote")).astype(bool)
 
 
 @_register
 def team_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    t = df["team"]
-    return (_blank(t) | matches_distinct(t, r"[a-z0-9-]+")).astype(bool)
-
-
-_EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+    return (_blank(df["team"]) | df["_team_fits"].astype(bool)).astype(bool)  # derive.py
 
 
 @_register
 def owner_format(df: pd.DataFrame, *, params: tuple[object, ...]) -> pd.Series:
-    o = df["owner"]
-    return (_blank(o) | matches(o, _EMAIL)).astype(bool)
+    return (_blank(df["owner"]) | df["_owner_fits"].astype(bool)).astype(bool)  # derive.py
 
 
 @_register

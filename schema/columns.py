@@ -41,7 +41,18 @@ DEFAULTS: Final[dict[str, str]] = {
 TRUE_WORDS: Final[frozenset[str]] = frozenset({"true", "yes", "1"})
 FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "no", "0"})
 
-AUTO_PASSWORD: Final[str] = "auto"
+AUTO_PASSWORD: Final[str] = "auto"  # the canonical spelling (what fmt writes)
+
+
+def is_auto(password: str) -> bool:
+    """The one definition of "this password cell means generate one": blank or
+    `auto` in any ASCII case, nothing around it. `" auto"` is not auto (it is a
+    literal, and fails password-charset for its space), so a stray space can
+    never silently turn a generated password into a literal or back.
+    schema.derive.auto_mask is the same test over a whole column."""
+    return password == "" or (password.lower() == AUTO_PASSWORD and password.isascii())
+
+
 TRANSPORTS: Final[tuple[str, ...]] = ("udp", "tcp", "tls")
 SECRET_COLUMNS: Final[frozenset[str]] = frozenset({"password"})
 MASK: Final[str] = "***"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,11 @@ from schema.columns import AUTO_PASSWORD, BOOLEAN_COLUMNS, FALSE_WORDS, TRUE_WOR
 
 # allowed_ips problems, by rule id; index 0 = none
 IP_PROBLEMS: tuple[str, ...] = ("", "allowed-ips-format", "allowed-ips-host-bits",
-                                "allowed-ips-any")
+                                "allowed-ips-any", "allowed-ips-mapped")
+_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+# Free-text columns checked for invisible characters (text-invisible); the
+# other columns have ASCII-only formats that refuse them already.
+TEXT_COLUMNS: tuple[str, ...] = ("name", "team", "owner", "notes")
 # `_b_<column>` values of the boolean columns
 BOOL_TRUE, BOOL_FALSE, BOOL_BLANK, BOOL_INVALID = 1, 0, -1, -2
 
@@ -77,25 +82,87 @@ def isin(col: pd.Series, values: Iterable[str] | pa.Array) -> pd.Series:
     return pd.Series(hit, index=col.index, dtype=bool)
 
 
-def ip_problem(value: str) -> int:
-    """Index into IP_PROBLEMS of the first problem of an allowed_ips list."""
+def ip_problem(value: str, widest: tuple[int, int] = (8, 32)) -> int:
+    """Index into IP_PROBLEMS of the first problem of an allowed_ips list.
+
+    Kamailio matches a source against every entry, so what counts is the
+    union of the list: 0.0.0.0/1;128.0.0.0/1 is the whole IPv4 Internet. It
+    may cover at most an IPv4 /widest[0] and an IPv6 /widest[1]. IPv4-mapped
+    IPv6 networks are refused outright: matched against IPv4 sources or not
+    depending on the PBX's socket setup, they hide what the list allows."""
+    nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
     for raw in value.split(";"):
         item = raw.strip()
         try:
             net = ipaddress.ip_network(item, strict=False)
         except ValueError:
             return 1
-        if net.prefixlen == 0:
-            return 3
         if net.network_address != ipaddress.ip_interface(item).ip and "/" in item:
             return 2
+        nets.append(net)
+    v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
+    if _covered(v4) > 2 ** (32 - widest[0]) or _covered(v6) > 2 ** (128 - widest[1]):
+        return 3
+    if any(n.version == 6 and n.overlaps(_MAPPED) for n in nets):
+        return 4
     return 0
 
 
-def _ip_problems(col: pd.Series) -> np.ndarray:
+def _covered(nets: list[ipaddress.IPv4Network] | list[ipaddress.IPv6Network]) -> int:
+    """Addresses in the union of `nets` (overlaps counted once)."""
+    if len(nets) < 2:
+        return sum(n.num_addresses for n in nets)
+    union: Iterable[Any] = ipaddress.collapse_addresses(nets)
+    return sum(int(n.num_addresses) for n in union)
+
+
+def _ip_problems(col: pd.Series, widest: tuple[int, int]) -> np.ndarray:
     # Office subnets repeat: parse each distinct list once.
-    return by_distinct(col, lambda u: np.array([ip_problem(v) if v else 0
+    return by_distinct(col, lambda u: np.array([ip_problem(v, widest) if v else 0
                                                 for v in u.to_pylist()], dtype=np.int8))
+
+
+TEAM = r"[a-z0-9-]+"
+EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_EDGE_SPACE = r"^[\pZ\s]|[\pZ\s]$"  # \s alone is ASCII-only in RE2
+
+
+def _invisible(frame: pd.DataFrame, out: pd.DataFrame) -> None:
+    """`_invisible_<col>` for every text column and `_name_edge` (name-format),
+    the name's two tests in one RE2 pass: names are the one text column that
+    is long, distinct on every row and always filled."""
+    from schema.invisible import re2_class
+
+    invisible = re2_class()
+    names = frame["name"]
+    bad = searches(names, f"{invisible}|{_EDGE_SPACE}").to_numpy()
+    flags = {"name": np.zeros(len(frame), dtype=bool)}
+    edge = np.zeros(len(frame), dtype=bool)
+    rows = np.flatnonzero(bad)
+    if len(rows):  # the few bad names: which test failed
+        few = names.iloc[rows]
+        flags["name"][rows] = searches(few, invisible).to_numpy()
+        edge[rows] = searches(few, _EDGE_SPACE).to_numpy()
+    out["_name_edge"] = edge
+    # A team or owner that fits its format (team-format's and owner-format's
+    # ASCII patterns, tested here once for both rules) holds no invisible
+    # character: only the others are searched.
+    for col, fits, pattern in (("team", matches_distinct, TEAM), ("owner", matches, EMAIL)):
+        values = frame[col]
+        ok = fits(values, pattern).to_numpy()
+        out[f"_{col}_fits"] = ok
+        flags[col] = np.zeros(len(frame), dtype=bool)
+        other = np.flatnonzero(~ok & (values != "").to_numpy(dtype=bool))
+        if len(other):
+            flags[col][other] = searches(values.iloc[other], invisible).to_numpy()
+    notes = frame["notes"]
+    flags["notes"] = np.zeros(len(frame), dtype=bool)
+    written = np.flatnonzero((notes != "").to_numpy(dtype=bool))  # mostly blank
+    if len(written):
+        flags["notes"][written] = searches(notes.iloc[written], invisible).to_numpy()
+    for col in TEXT_COLUMNS:
+        out[f"_invisible_{col}"] = flags[col]
 
 
 def _bool_word(value: str) -> int:
@@ -153,16 +220,23 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
     return flags
 
 
-def literal_passwords(col: pd.Series) -> np.ndarray:
-    """Rows with a literal password: not blank, not `auto` in any case."""
+def auto_mask(col: pd.Series) -> np.ndarray:
+    """schema.columns.is_auto over a whole column: blank or `auto` in any ASCII
+    case. validate, fmt, plan and the targets all decide "generated" here."""
     arr = arrow(col)
     # Nearly every row is exactly "auto" or blank: lower-case only the rest.
-    maybe = pc.invert(pc.or_(pc.equal(arr, AUTO_PASSWORD), pc.equal(arr, "")))
-    literal: np.ndarray = maybe.to_numpy(zero_copy_only=False).astype(bool)
-    rows = np.flatnonzero(literal)
+    auto: np.ndarray = pc.or_(pc.equal(arr, AUTO_PASSWORD), pc.equal(arr, "")).to_numpy(
+        zero_copy_only=False).astype(bool)
+    rows = np.flatnonzero(~auto)
     if len(rows):
-        lowered = pc.utf8_lower(arr.take(pa.array(rows)))
-        literal[rows] = pc.not_equal(lowered, AUTO_PASSWORD).to_numpy(zero_copy_only=False)
+        lowered = pc.ascii_lower(arr.take(pa.array(rows)))
+        auto[rows] = pc.equal(lowered, AUTO_PASSWORD).to_numpy(zero_copy_only=False)
+    return auto
+
+
+def literal_passwords(col: pd.Series) -> np.ndarray:
+    """Rows with a literal password: not auto (auto_mask)."""
+    literal: np.ndarray = ~auto_mask(col)
     return literal
 
 
@@ -193,7 +267,9 @@ def _rotation_dates(col: pd.Series) -> pd.Series:
     return out
 
 
-def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
+def add_derived(frame: pd.DataFrame, ip_widest: tuple[int, int] = (8, 32)) -> pd.DataFrame:
+    """The hidden columns; `ip_widest` is the policy's allowed_ips limit
+    (allowed_ips_widest_ipv4, allowed_ips_widest_ipv6)."""
     out = frame.copy(deep=False)  # new columns only: the strings are shared
     lengths = pc.utf8_length(arrow(frame["code"])).to_numpy(zero_copy_only=False)
     out["_code_len"] = lengths.astype(np.int64)
@@ -202,7 +278,8 @@ def add_derived(frame: pd.DataFrame) -> pd.DataFrame:
     out["_literal"] = literal
     for name, values in _password_flags(frame, literal).items():
         out[name] = values
-    out["_ip_problem"] = _ip_problems(frame["allowed_ips"])
+    out["_ip_problem"] = _ip_problems(frame["allowed_ips"], ip_widest)
+    _invisible(frame, out)
     for col in BOOLEAN_COLUMNS:
         out[f"_b_{col}"] = _booleans(frame[col])
     out["_rotated"] = _rotation_dates(frame["password_rotated"])

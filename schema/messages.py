@@ -13,7 +13,8 @@ import pandas as pd
 
 from extctl.policy import Policy
 from schema import password as pw
-from schema.checks import effective_username, prefix_owner
+from schema.checks import effective_username, prefix_owner, reserved_hit
+from schema.invisible import first_invisible
 
 
 @dataclass
@@ -61,6 +62,17 @@ def _team_range(row: Row, ctx: Context) -> str:
             "pick a free code in it")
 
 
+def _reserved(row: Row, ctx: Context) -> str:
+    reserved = ctx.policy.reserved_codes
+    hit = int(reserved_hit(pd.Series([row["code"]], dtype="string[pyarrow]"), reserved)[0])
+    other = reserved[hit] if hit >= 0 else row["code"]
+    if other == row["code"]:
+        return f"code {row['code']} is a reserved/emergency number: pick another code"
+    how = "starts with" if row["code"].startswith(other) else "is the start of"
+    return (f"code {row['code']} {how} the reserved/emergency number {other}: a PBX that "
+            "matches digits as they are dialled would mix them up; pick another code")
+
+
 def _prefix(row: Row, ctx: Context) -> str:
     short = str(ctx.prefixes.get(int(row["_idx"]), ""))
     return (f"code {row['code']} starts with code {short} (line "
@@ -79,13 +91,12 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         f"code {r['code']} is also on line "
         f"{_others(c.first_line_by_code.get(r['code'], []), int(r['line']))}: "
         "codes must be unique"),
-    "code-reserved": lambda r, c: (
-        f"code {r['code']} is a reserved/emergency number: pick another code"),
+    "code-reserved": _reserved,
     "code-prefix": _prefix,
     "code-team-range": _team_range,
     "name-format": lambda r, c: (
         "name is required" if not r["name"] else
-        "name must be 1-64 characters without control characters or leading/trailing spaces"),
+        "name must be 1-64 characters without leading/trailing spaces"),
     "name-formula": lambda r, c: (
         "name starts with = + - or @, which a spreadsheet runs as a formula: reword it"),
     "username-format": lambda r, c: (
@@ -98,6 +109,10 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         f"username {r['username']!r} is the code of line "
         f"{c.line_by_code.get(r['username'].lower(), '?')}: a SIP client would reach the wrong "
         "extension; choose another username"),
+    "password-literal": lambda r, c: (
+        "password is a literal: everyone who can read the repository (and its history) "
+        "reads it; write auto instead to have a random one generated at apply (then "
+        "extctl credentials shows it), and rotate this one, since it stays in git history"),
     "password-length": lambda r, c: (
         f"password is {len(r['password'])} characters; literal passwords need "
         f"{c.policy.min_length}-64 (or write auto to have one generated)"),
@@ -115,7 +130,7 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         "password has 4 or more repeated or sequential characters: use a random secret "
         "(or auto)"),
     "password-guessable": lambda r, c: (
-        f"password is guessable (dictionary words, keyboard walks, dates) below "
+        f"password is guessable (dictionary, company and PBX words, keyboard walks, dates) below "
         f"{c.policy.min_guess_bits:g} bits: use a random secret (or auto)"),
     "call-limit-range": lambda r, c: (
         f"call_limit {r['call_limit']!r} must be a whole number from 1 to "
@@ -136,8 +151,13 @@ _M: dict[str, Callable[[Row, Context], str]] = {
         f"allowed_ips {r['allowed_ips']!r} has a network with host bits set: write the "
         "network address (e.g. 10.0.0.0/24, not 10.0.0.1/24)"),
     "allowed-ips-any": lambda r, c: (
-        "allowed_ips opens the extension to the whole Internet (0.0.0.0/0 or ::/0): list "
+        f"allowed_ips {r['allowed_ips']!r} together covers more than an IPv4 "
+        f"/{c.policy.allowed_ips_widest_ipv4} or an IPv6 /{c.policy.allowed_ips_widest_ipv6} "
+        "(the policy's limit), close to opening the extension to the whole Internet: list "
         "the office networks, or leave blank with remote=true"),
+    "allowed-ips-mapped": lambda r, c: (
+        f"allowed_ips {r['allowed_ips']!r} holds an IPv4-mapped IPv6 network "
+        "(inside ::ffff:0:0/96): write the IPv4 network itself (e.g. 10.0.0.0/24)"),
     "allowed-ips-required": lambda r, c: (
         "allowed_ips is blank but the extension is not remote: list the networks it "
         "registers from, or set remote=true so the audit watches it"),
@@ -156,6 +176,10 @@ _M: dict[str, Callable[[Row, Context], str]] = {
     "transport-format": lambda r, c: (
         f"transport {r['transport']!r} must be udp, tcp or tls"),
     "notes-length": lambda r, c: f"notes are {len(r['notes'])} characters; the limit is 200",
+    "text-invisible": lambda r, c: (
+        f"{r['_column']} holds the invisible or control character "
+        f"{first_invisible(r[r['_column']])}, which can make the caller ID or the plan show "
+        "something else than what is stored: remove it"),
 }
 
 

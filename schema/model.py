@@ -16,7 +16,14 @@ import pandera.pandas as pa
 from extctl.policy import Policy
 from schema.checks import REGISTRY
 from schema.columns import BOOLEAN_COLUMNS
+from schema.derive import TEXT_COLUMNS
+from schema.password import user_inputs
 from schema.rules import RULES
+
+
+def password_inputs(policy: Policy) -> list[str]:
+    """The estimator's user inputs for every row (schema.password.user_inputs)."""
+    return user_inputs(policy.password_words, policy.target_domains())
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
         ("username-format", "username", ()),
         ("username-duplicate", "username", ()),
         ("username-code-clash", "username", ()),
+        ("password-literal", "password", ()),
         ("password-length", "password", (policy.min_length,)),
         ("password-charset", "password", ()),
         ("password-personal", "password", ()),
@@ -50,6 +58,7 @@ def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
         ("allowed-ips-format", "allowed_ips", ()),
         ("allowed-ips-host-bits", "allowed_ips", ()),
         ("allowed-ips-any", "allowed_ips", ()),
+        ("allowed-ips-mapped", "allowed_ips", ()),
         ("allowed-ips-required", "allowed_ips", ()),
         ("team-format", "team", ()),
         ("owner-format", "owner", ()),
@@ -59,8 +68,10 @@ def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
         ("rotation-overdue", "password_rotated", (today.isoformat(), policy.rotation_days)),
         ("transport-format", "transport", ()),
         ("notes-length", "notes", ()),
+        *[("text-invisible", col, (col,)) for col in TEXT_COLUMNS],
         # Last: these two join work started in a second process (schema/offload.py).
-        ("password-guessable", "password", (policy.min_guess_bits, policy.min_length)),
+        ("password-guessable", "password", (policy.min_guess_bits, policy.min_length,
+                                            tuple(password_inputs(policy)))),
         ("forward-number-invalid", "forward_number", ()),
     ]
 

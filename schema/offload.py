@@ -67,11 +67,11 @@ def _remote_phones() -> np.ndarray:
     return _phones(numbers)
 
 
-def _remote_guesses(min_len: int, threshold: float) -> list[float]:
+def _remote_guesses(min_len: int, threshold: float, inputs: list[str]) -> list[float]:
     passwords = _SHARED["passwords"]
     assert isinstance(passwords, pd.Series)
     items = _items(passwords, min_len)
-    return estimate_many(items[:_split(len(items))], threshold)
+    return estimate_many(items[:_split(len(items))], threshold, inputs)
 
 
 def _split(count: int) -> int:
@@ -84,9 +84,10 @@ class Offload:
     an empty column skips that check."""
 
     def __init__(self, passwords: pd.Series, numbers: pd.Series, min_len: int,
-                 threshold: float) -> None:
+                 threshold: float, inputs: list[str] | None = None) -> None:
         self._numbers = numbers
         self._threshold = threshold
+        self._inputs = inputs or []
         self._pool: ProcessPoolExecutor | None = None
         self._guess: Future[list[float]] | None = None
         self._phone: Future[np.ndarray] | None = None
@@ -99,15 +100,15 @@ class Offload:
                 initializer=_die_with_parent, initargs=(os.getpid(),),
             )
             self._phone = self._pool.submit(_remote_phones)  # forks the worker
-            self._guess = self._pool.submit(_remote_guesses, min_len, threshold)
+            self._guess = self._pool.submit(_remote_guesses, min_len, threshold, self._inputs)
             _SHARED.clear()
 
     def guess_bits(self, items: list[str]) -> list[float]:
         """Estimates of `items`, the passwords `guess_mask` selects in row order
         (the worker selected the same ones from the same column)."""
         if self._guess is None:
-            return estimate_many(items, self._threshold)
-        local = estimate_many(items[_split(len(items)):], self._threshold)
+            return estimate_many(items, self._threshold, self._inputs)
+        local = estimate_many(items[_split(len(items)):], self._threshold, self._inputs)
         return self._guess.result() + local
 
     def phone_valid(self) -> np.ndarray:

@@ -29,7 +29,7 @@ RULES: Final[dict[str, tuple[str, str]]] = {
     "code-prefix": ("error", "code is a prefix of another code (210 vs 2105 collide)"),
     "code-team-range": ("error", "code outside its team's range in the policy"),
     # name
-    "name-format": ("error", "name blank, over 64 characters, control characters or edge spaces"),
+    "name-format": ("error", "name blank, over 64 characters or with edge spaces"),
     "name-formula": ("error", "name starts with = + - @ (a spreadsheet runs it as a formula)"),
     # username
     "username-format": ("error", "username not 1-40 of [A-Za-z0-9._-]"),
@@ -40,7 +40,10 @@ RULES: Final[dict[str, tuple[str, str]]] = {
     "password-charset": ("error", "password has whitespace, non-ASCII or one of , ; \" ' \\"),
     "password-personal": ("error", "password contains the code, username or a name token"),
     "password-sequence": ("error", "password has 4+ repeated or sequential characters"),
-    "password-guessable": ("error", "password is guessable (zxcvbn estimate under min_guess_bits)"),
+    "password-guessable": ("error", "password is guessable (zxcvbn estimate under min_guess_bits, "
+                           "company words and PBX jargon included)"),
+    "password-literal": ("warning", "password is a literal, readable in git by everyone with the "
+                         "repository (error with allow_literal_passwords = false)"),
     # other columns
     "call-limit-range": ("error", "call_limit not an integer from 1 to max_call_limit"),
     "boolean-format": ("error", "a boolean column holds other than true/false/yes/no/1/0"),
@@ -48,7 +51,10 @@ RULES: Final[dict[str, tuple[str, str]]] = {
     "forward-number-invalid": ("error", "forward_number is not a valid number for its region"),
     "allowed-ips-format": ("error", "allowed_ips entry is not an IP address or network"),
     "allowed-ips-host-bits": ("error", "allowed_ips network has host bits set (10.0.0.1/24)"),
-    "allowed-ips-any": ("error", "allowed_ips opens to the world (0.0.0.0/0 or ::/0)"),
+    "allowed-ips-any": ("error", "allowed_ips networks together cover more than the policy's "
+                        "limit (default an IPv4 /8, an IPv6 /32), e.g. 0.0.0.0/1;128.0.0.0/1"),
+    "allowed-ips-mapped": ("error",
+                           "allowed_ips holds an IPv4-mapped IPv6 network (::ffff:0:0/96)"),
     "allowed-ips-required": ("error", "allowed_ips blank on an extension that is not remote"),
     "team-format": ("error", "team not [a-z0-9-]+"),
     "owner-format": ("error", "owner is not an e-mail address"),
@@ -58,4 +64,21 @@ RULES: Final[dict[str, tuple[str, str]]] = {
     "rotation-overdue": ("error", "high-risk extension without a rotation in rotation_days"),
     "transport-format": ("error", "transport not udp, tcp or tls"),
     "notes-length": ("error", "notes over 200 characters"),
+    "text-invisible": ("error", "a text column (name, team, owner, notes) holds a control, format, "
+                       "separator, private-use or unassigned character (U+202E, U+200B, ...)"),
 }
+
+# The only rules `[severity]` may set to "warning" or "off": organisational
+# rules the PBX does not depend on. Every other rule guards data the PBX
+# stores or a security property (exposure, emergency numbers, spoofing,
+# password strength; its knobs are min_length, min_guess_bits, code_length),
+# and a policy relaxing one is refused (exit 2), so no setting can let such
+# a row reach plan or apply.
+RELAXABLE: Final[frozenset[str]] = frozenset({
+    "code-team-range",
+    "team-format",
+    "owner-format",
+    "owner-required",
+    "rotation-overdue",
+    "password-literal",
+})

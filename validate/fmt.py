@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from extctl.errors import CheckFailed
-from schema.columns import BOOLEAN_COLUMNS, COLUMNS, FALSE_WORDS, TRUE_WORDS
+from schema.columns import AUTO_PASSWORD, BOOLEAN_COLUMNS, COLUMNS, FALSE_WORDS, TRUE_WORDS
+from schema.derive import auto_mask
 from validate.findings import FileReport
 from validate.reader import read_table
 
@@ -47,8 +48,14 @@ def canonical_bytes(data: bytes, path: str) -> bytes:
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Booleans as true/false (blank stays blank); everything else as written."""
+    """Booleans as true/false and `auto` passwords (any case) as `auto` (blank
+    stays blank); everything else as written."""
     out = frame.copy()
+    if "password" in out.columns:
+        pw = out["password"]
+        spelled = auto_mask(pw) & (pw != "").to_numpy(dtype=bool)
+        if spelled.any():  # AUTO, Auto: rare, so the column is rebuilt only then
+            out["password"] = pw.mask(spelled, AUTO_PASSWORD)
     for col in BOOLEAN_COLUMNS:
         arr = pa.array(out[col].array).cast(pa.string())
         low = pc.utf8_lower(arr)

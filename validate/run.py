@@ -22,7 +22,7 @@ from extctl.policy import Policy
 from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
 from schema.derive import add_derived
 from schema.messages import Context, message
-from schema.model import build_schema
+from schema.model import build_schema, password_inputs
 from schema.offload import CURRENT, Offload
 from schema.rules import RULES
 from validate.findings import FileReport, Finding
@@ -146,11 +146,12 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
     phones = policy.severity_of("forward-number-invalid", "error") != "off"
     offload = Offload(frame["password"] if guessing else frame["password"][:0],
                       frame["forward_number"] if phones else frame["forward_number"][:0],
-                      policy.min_length, policy.min_guess_bits)
+                      policy.min_length, policy.min_guess_bits, password_inputs(policy))
     token = CURRENT.set(offload)
     schema, bound = build_schema(policy, today)
     try:
-        frame = add_derived(frame)
+        frame = add_derived(frame, (policy.allowed_ips_widest_ipv4,
+                                    policy.allowed_ips_widest_ipv6))
         schema.validate(frame, lazy=True, inplace=True)  # no copy of a 1M-row frame
         return []
     except pa.errors.SchemaErrors as exc:

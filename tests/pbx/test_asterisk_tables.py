@@ -148,7 +148,7 @@ def test_created_tables_equal_the_reference_in_postgresql(
 
 
 CSV = ("code,name,username,password,call_limit,allowed_ips,remote,enabled,transport\n"
-       "2001,Ann Lee,ann,auto,2,10.0.0.0/8;192.168.1.0/24,false,true,udp\n"
+       "2001,Ann Lee,ann,auto,2,10.1.0.0/16;192.168.1.0/24,false,true,udp\n"
        "2002,Bob Stone,,auto,,,true,false,tcp\n")
 
 

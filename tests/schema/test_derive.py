@@ -71,7 +71,7 @@ def frame(**cols: list[str]) -> pd.DataFrame:
     n = len(next(iter(cols.values())))
     base = {c: [""] * n for c in ("code", "name", "username", "password", "allowed_ips",
                                   "dnd", "remote", "enabled", "high_risk", "password_rotated",
-                                  "forward_number")}
+                                  "forward_number", "team", "owner", "notes")}
     base.update(cols)
     return add_derived(pd.DataFrame({c: strings(v) for c, v in base.items()}))
 
@@ -82,8 +82,11 @@ def frame(**cols: list[str]) -> pd.DataFrame:
     ("x" * 64, True), ("x" * 65, False),
 ])
 def test_name_format_edges(name: str, ok: bool) -> None:
+    # Control characters are text-invisible's since issue 7; edges and length name-format's.
     df = frame(code=["2105"], name=[name])
-    assert bool(REGISTRY["name-format"](df, params=())[0]) is ok
+    passes = (bool(REGISTRY["name-format"](df, params=())[0])
+              and bool(REGISTRY["text-invisible"](df, params=("name",))[0]))
+    assert passes is ok
 
 
 def test_username_duplicate_ignores_case_and_blanks() -> None:

@@ -28,7 +28,9 @@ ACCEPT = ["tQ7#vZ2m!Lp9Rx4k", "k2VqP9wX3nR7tL5y"]
 def password_findings(code: str, name: str, password: str) -> list[str]:
     data = csv_bytes(row(code, name=name, password=password))
     report = validate_bytes(data, "extensions.csv", Policy(), TODAY)
-    return [f.rule for f in report.findings if f.column == "password"]
+    # password-literal (a warning on every literal) has its own tests.
+    return [f.rule for f in report.findings
+            if f.column == "password" and f.rule != "password-literal"]
 
 
 @pytest.mark.parametrize(("code", "name", "password"), REJECT)

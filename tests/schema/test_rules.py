@@ -79,6 +79,12 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, str]]]] = {
     ),
     "transport-format": ([row("2105", transport="sctp")], [row("2105", transport="tls")]),
     "notes-length": ([row("2105", notes="x" * 201)], [row("2105", notes="x" * 200)]),
+    "password-literal": ([row("2105", password="tQ7#vZ2m!Lp9Rx4k")], [row("2105", password="")]),
+    "allowed-ips-mapped": (
+        [row("2105", allowed_ips="::ffff:10.0.0.0/120", remote="false")],
+        [row("2105", allowed_ips="10.0.0.0/24;2001:db8::/48", remote="false")],
+    ),
+    "text-invisible": ([row("2105", name="Mia\u202eLopez")], [row("2105", name="Mia López")]),
 }
 
 TEAM_POLICY = parse_policy({"teams": {"support": {"codes": ["2300-2399"]}}})
@@ -160,3 +166,14 @@ def test_password_value_is_masked_in_findings() -> None:
     pw = [f for f in report.findings if f.column == "password"]
     assert pw and all(f.value == "***" for f in pw)
     assert all("Summer2024" not in f.message for f in report.findings)
+
+
+def test_readme_rule_table_lists_every_rule_and_whether_it_can_be_relaxed() -> None:
+    from pathlib import Path
+
+    from schema.rules import RELAXABLE
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for rule, (_, text) in RULES.items():
+        relaxed = "yes" if rule in RELAXABLE else "no"
+        assert f"| `{rule}` | {text} | {relaxed} |" in readme, rule

@@ -77,7 +77,8 @@ def test_empty_records_and_blank_lines(data: bytes, expected: list[tuple[int, st
 
 def test_conflict_marker_text_inside_a_quoted_note_is_not_a_conflict() -> None:
     data = csv_bytes(row("2105", notes="before\n=======\nafter"), row("2106"))
-    assert findings(data) == []
+    # Line breaks in a note are text-invisible (Cc), never a conflict marker.
+    assert findings(data) == [(2, "text-invisible")]
 
 
 def test_unknown_column_suggests_the_right_one() -> None:
@@ -92,7 +93,8 @@ def test_line_numbers_after_multiline_quoted_fields() -> None:
         row("2107", call_limit="99"),
     )
     report = validate_bytes(data, "extensions.csv", Policy(), TODAY)
-    assert [(f.line, f.rule) for f in report.findings] == [(7, "call-limit-range")]
+    assert [(f.line, f.rule) for f in report.findings] == [
+        (2, "text-invisible"), (5, "text-invisible"), (7, "call-limit-range")]
     assert report.frame is not None
     assert report.frame["line"].tolist() == [2, 5, 7]
 

@@ -21,7 +21,7 @@ def test_text_format() -> None:
     out = render([bad_report()], "text")
     assert "extensions.csv:4:code: code 2105 is also on line 2: codes must be unique " \
            "[code-duplicate]" in out
-    assert out.rstrip().endswith("FAILED: 1 file, 3 rows, 3 errors, 0 warnings")
+    assert out.rstrip().endswith("FAILED: 1 file, 3 rows, 3 errors, 1 warning")
 
 
 def test_github_format() -> None:
@@ -50,7 +50,7 @@ def test_github_escapes_newlines_and_commas() -> None:
 
 def test_json_format() -> None:
     body = json.loads(render([bad_report()], "json"))
-    assert body["summary"] == {"errors": 3, "warnings": 0}
+    assert body["summary"] == {"errors": 3, "warnings": 1}  # + password-literal
     [f] = body["files"]
     assert f["path"] == "extensions.csv" and f["rows"] == 3
     assert {"line": 4, "column": "code", "rule": "code-duplicate", "severity": "error",
