@@ -8,9 +8,11 @@ and column, since pandera reports failures by check position.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+import pandas as pd
 import pandera.pandas as pa
 
 from extctl.policy import Policy
@@ -31,6 +33,23 @@ class BoundCheck:
     rule: str
     column: str
     severity: str
+
+
+# Rules whose failing rows validate/run.py reads straight from the check's
+# mask instead of through pandera. password-literal fails on every literal
+# password (1% of a real file: 10,000 rows at a million), and a failing
+# pandera check costs a boolean selection of every column of the frame plus
+# its failure-case table (+0.5 s CPU at a million rows), for a rule that is
+# one derived column (`_literal`).
+DIRECT: frozenset[str] = frozenset({"password-literal"})
+
+
+@dataclass(frozen=True)
+class DirectCheck:
+    """A rule of DIRECT, bound to its column, severity and parameters."""
+
+    bound: BoundCheck
+    fn: Callable[[pd.DataFrame], pd.Series]  # True where a row passes
 
 
 def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
@@ -76,14 +95,23 @@ def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
     ]
 
 
-def build_schema(policy: Policy, today: dt.date) -> tuple[pa.DataFrameSchema, list[BoundCheck]]:
+def build_schema(
+    policy: Policy, today: dt.date
+) -> tuple[pa.DataFrameSchema, list[BoundCheck], list[DirectCheck]]:
+    """The pandera schema, its checks' rules in check order, and the DIRECT
+    rules run beside it."""
     checks: list[pa.Check] = []
     bound: list[BoundCheck] = []
+    direct: list[DirectCheck] = []
     for rule, column, params in _spec(policy, today):
         severity = policy.severity_of(rule, RULES[rule][0])
         if severity == "off":
             continue
         fn = REGISTRY[rule]
+        if rule in DIRECT:
+            direct.append(DirectCheck(BoundCheck(rule, column, severity),
+                                      partial(fn, params=params)))
+            continue
         # ignore_na=False: cells are never NA here (blank is ""), and pandera's
         # NA pass over every column costs 30 ms a check at a million rows.
         # n_failure_cases=1: the failing rows are read from each check's
@@ -92,4 +120,4 @@ def build_schema(policy: Policy, today: dt.date) -> tuple[pa.DataFrameSchema, li
         checks.append(pa.Check(partial(fn, params=params), name=rule, ignore_na=False,
                                n_failure_cases=1))
         bound.append(BoundCheck(rule, column, severity))
-    return pa.DataFrameSchema(checks=checks, name="extensions.csv"), bound
+    return pa.DataFrameSchema(checks=checks, name="extensions.csv"), bound, direct

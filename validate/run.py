@@ -148,14 +148,17 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
                       frame["forward_number"] if phones else frame["forward_number"][:0],
                       policy.min_length, policy.min_guess_bits, password_inputs(policy))
     token = CURRENT.set(offload)
-    schema, bound = build_schema(policy, today)
+    schema, bound, direct = build_schema(policy, today)
+    errors: list[pa.errors.SchemaError] = []
     try:
         frame = add_derived(frame, (policy.allowed_ips_widest_ipv4,
                                     policy.allowed_ips_widest_ipv6))
-        schema.validate(frame, lazy=True, inplace=True)  # no copy of a 1M-row frame
-        return []
-    except pa.errors.SchemaErrors as exc:
-        errors = exc.schema_errors
+        try:
+            schema.validate(frame, lazy=True, inplace=True)  # no copy of a 1M-row frame
+        except pa.errors.SchemaErrors as exc:
+            errors = exc.schema_errors
+        # Rules read from a derived mask, beside pandera (schema.model.DIRECT).
+        passed = [d.fn(frame).to_numpy(dtype=bool) for d in direct]
     finally:
         CURRENT.reset(token)
         offload.close()
@@ -166,9 +169,13 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
         checks = sorted({str(getattr(e.check, "name", e.check)) for e in broken})
         raise RuntimeError(f"internal error in schema check(s) {', '.join(checks)}")
     # Every failing row of a check from its boolean output (pandera keeps one
-    # failure case per check: see schema/model.py).
+    # failure case per check: see schema/model.py); the direct rules number
+    # after pandera's checks.
     failing = [(int(e.check_index), np.flatnonzero(~e.check_output.to_numpy(dtype=bool)))
                for e in errors]
+    failing += [(len(bound) + i, np.flatnonzero(~ok)) for i, ok in enumerate(passed)]
+    bound = bound + [d.bound for d in direct]
+    failing = [(n, rows) for n, rows in failing if len(rows)]
     if not failing:
         return []
     numbers = np.concatenate([np.full(len(rows), n, dtype=np.int64) for n, rows in failing])
