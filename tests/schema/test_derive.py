@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +21,7 @@ from schema.derive import (
     _code_ints,
     literal_passwords,
 )
+from schema.invisible import CATEGORIES
 
 
 def strings(values: list[str]) -> pd.Series:
@@ -105,3 +108,25 @@ def test_username_duplicate_ignores_case_and_blanks() -> None:
 def test_code_duplicate_paths(codes: list[str], dups: list[bool]) -> None:
     df = frame(code=codes)
     assert list(~REGISTRY["code-duplicate"](df, params=())) == dups
+
+
+# Mostly printable ASCII (the prefilter's fast case) with spaces, controls,
+# Unicode spaces and format characters mixed in at any position.
+_NAME_CHARS = st.sampled_from([*"aZ9 .-'", "\t", "\n", "\x00", "\x7f", "\x85", "\u00a0",
+                               "\u2003", "\u200b", "\u202e", "\u2028", "é", "\ue000"])
+
+
+@given(st.lists(st.text(alphabet=_NAME_CHARS, max_size=6), min_size=1, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_name_flags_match_a_full_search(names: list[str]) -> None:
+    # The ASCII prefilter in derive._invisible answers exactly as searching
+    # every name with the full Unicode patterns would.
+    df = frame(code=["2105"] * len(names), name=names)
+    for i, name in enumerate(names):
+        invisible = any(unicodedata.category(ch) in CATEGORIES for ch in name)
+        assert bool(df["_invisible_name"][i]) is invisible, name
+        # RE2's \s is [\t\n\f\r ], \pZ the Unicode separators.
+        edge = bool(name) and any(
+            ch in "\t\n\f\r " or unicodedata.category(ch) in ("Zs", "Zl", "Zp")
+            for ch in (name[0], name[-1]))
+        assert bool(df["_name_edge"][i]) is edge, name
