@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extctl.policy import Policy, parse_policy
+from schema.checks import reserved_hit
 from schema.columns import is_auto
 from schema.derive import auto_mask, ip_problem
 from tests.helpers import TODAY, csv_bytes, row
@@ -158,3 +161,20 @@ def test_spec_passwords_still_pass_with_company_words(password: str) -> None:
     policy = parse_policy({"password_words": ["globex", "globex.com", "acme"]})
     assert [r for _, r, _ in rules(row("2105", password=password), policy=policy)] == [
         "password-literal"]
+
+
+def _reserved_reference(code: str, reserved: tuple[str, ...]) -> int:
+    starts = [i for i, r in enumerate(reserved) if code.startswith(r)]
+    if starts:
+        return min(starts)
+    heads = [i for i, r in enumerate(reserved) if code and len(code) < len(r)
+             and r.startswith(code)]
+    return min(heads) if heads else -1
+
+
+@given(st.lists(st.text(alphabet="0129", max_size=5), min_size=1, max_size=10),
+       st.lists(st.text(alphabet="0129", min_size=1, max_size=4), max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_reserved_hit_is_the_first_listed_collision(codes: list[str], reserved: list[str]) -> None:
+    got = reserved_hit(pd.Series(codes, dtype="string[pyarrow]"), tuple(reserved))
+    assert got.tolist() == [_reserved_reference(c, tuple(reserved)) for c in codes]
