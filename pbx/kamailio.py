@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import sqlalchemy as sa
 
 from pbx import sql
+from pbx.base import REGISTRATION_COLUMNS
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -202,6 +203,30 @@ class KamailioTarget(SqlTarget):
             enabled=(out["a_enabled"] != "0").map({True: "true", False: "false"}),
             transport=out["a_transport"].where(out["a_transport"] != "", "udp"),
         )
+
+    def _read_registrations(self, conn: Connection) -> pd.DataFrame:
+        """`location` rows joined to the extension whose `code` preference names the
+        user. On SQLite Kamailio writes the times as Julian days, on PostgreSQL as
+        local-time timestamps (option `timezone`, default UTC: the PBX's zone)."""
+        from pbx import registrations
+
+        present = sql.table_names(conn)
+        if "location" not in present:
+            return registrations.empty()
+        join = ("LEFT JOIN usr_preferences p ON p.attribute = 'code' AND p.domain = :d "
+                "AND p.username = l.username" if "usr_preferences" in present else "")
+        code = "p.uuid" if join else "''"
+        frame = sql.read_frame(conn, f"""
+            SELECT {code} AS code, l.username, l.contact, l.received, l.user_agent,
+                   l.expires, l.last_modified
+            FROM location l {join}""", {"d": self.domain})
+        received = registrations.host_of(frame["received"])
+        tz = self.config.option("timezone", "UTC")
+        return frame.assign(
+            source_ip=received.where(received != "", registrations.host_of(frame["contact"])),
+            expires=registrations.sql_times(frame["expires"], tz),
+            last_seen=registrations.sql_times(frame["last_modified"], tz),
+        ).loc[:, list(REGISTRATION_COLUMNS)].reset_index(drop=True)
 
     # -- writing -------------------------------------------------------------
     def _delete(self, conn: Connection, old: pd.DataFrame) -> None:

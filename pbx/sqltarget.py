@@ -60,6 +60,20 @@ class SqlTarget(ABC):
             meta = pd.DataFrame(columns=["code", *sql.MANAGED_FIELDS], dtype=object)
         return sql.finish_state(self._read(conn), meta)
 
+    def read_registrations(self) -> pd.DataFrame:
+        """Target.read_registrations: the kind's registration table, REGISTRATION_COLUMNS."""
+        from pbx import registrations
+
+        path = self.db.sqlite_path
+        if path is not None and not path.exists():
+            return registrations.empty()
+        with sql.transaction(self.db, self._engine, write=False) as conn:
+            return self._read_registrations(conn)
+
+    def _read_registrations(self, conn: Connection) -> pd.DataFrame:
+        raise TargetError(f"target {self.config.name!r}: kind {self.kind!r} cannot read "
+                          "registrations")
+
     # -- writing -------------------------------------------------------------
     def apply(self, request: ApplyRequest) -> None:
         path = self.db.sqlite_path
