@@ -23,12 +23,14 @@ COMMANDS: dict[str, str] = {
     "fmt": "extctl.cmd_validate:fmt_command",
     "plan": "extctl.cmd_plan:plan_command",
     "apply": "extctl.cmd_plan:apply_command",
+    "audit": "extctl.cmd_watch:audit_command",
 }
 SHORT_HELP: dict[str, str] = {
     "validate": "Check extensions.csv against the schema and policy.",
     "fmt": "Rewrite extensions.csv in canonical form (--check: only verify).",
     "plan": "Show what apply would change on the PBX (or since a git ref).",
     "apply": "Push extensions.csv (or a saved plan) to the PBX.",
+    "audit": "List extensions not registered for too long; alert through Apprise.",
 }
 
 

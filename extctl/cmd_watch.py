@@ -1,0 +1,65 @@
+"""`extctl audit`, `extctl report`, `extctl credentials`: what watches the live PBX.
+
+No pandas at import time; each command is its options and one library call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from extctl.options import get_policy, policy_option
+
+_ISO = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d"]
+
+
+class IsoTime(click.ParamType):  # type: ignore[type-arg]
+    name = "ISO-TIME"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO time like 2026-12-01T06:00:00Z", param, ctx)
+
+
+@click.command("audit")
+@click.option("--target", "target_name", default=None, help="Target name from the policy.")
+@click.option("--max-unregistered", default="24h", show_default=True,
+              help="Alert when an enabled extension has not been registered for longer.")
+@click.option("--state", "state_path", default=None, type=click.Path(dir_okay=False),
+              help="JSON file remembering when each extension was last seen (kept across runs).")
+@click.option("--now", type=IsoTime(), default=None, help="Audit as of this time (UTC if no zone).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("--notify", "notify_urls", multiple=True, metavar="URL",
+              help="Apprise URL to alert (repeatable); adds to the policy's notify variables.")
+@click.option("--notify-clean", is_flag=True, help="Notify also when the audit is clean.")
+@policy_option
+def audit_command(*, target_name: str | None, max_unregistered: str, state_path: str | None,
+                  now: dt.datetime | None, fmt: str, notify_urls: tuple[str, ...],
+                  notify_clean: bool, policy_path: str) -> None:
+    """List enabled extensions not registered for longer than the limit (exit 1 if any)."""
+    from watch import audit_render, notify
+    from watch.run import parse_duration, run_audit, utc_now
+
+    policy = get_policy(policy_path)
+    limit = parse_duration(max_unregistered)
+    done = run_audit(policy, target_name, limit_seconds=limit, now=utc_now(now),
+                     state_path=state_path)
+    result = done.result
+    click.echo(audit_render.render(result, fmt), nl=False)
+    urls, warnings = notify.urls_from_env(policy.notify)
+    urls += list(notify_urls)
+    if urls and (not result.clean or notify_clean):
+        title = (f"extctl audit {result.target}: "
+                 + ("clean" if result.clean else audit_render.summary(result)))
+        warnings += notify.send(urls, title, audit_render.text(result))
+    for warning in warnings:
+        click.echo(f"extctl: warning: {warning}", err=True)
+    raise SystemExit(0 if result.clean else 1)
