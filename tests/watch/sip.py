@@ -11,7 +11,7 @@ from tests.e2e.sipclients import SipResult, _result, _sipp_args, free_udp_port
 SCENARIO = Path(__file__).with_name("scenarios") / "register_expires.xml"
 
 
-def register(port: int, user: str, password: str, expires: int, workdir: Path,
+def register(port: int, user: str, password: str, expires: int, workdir: Path, *,
              timeout_s: int = 8) -> SipResult:
     text = SCENARIO.read_text(encoding="utf-8").replace("__EXPECT__", "200")
     scenario = workdir / f"register-{time.monotonic_ns()}.xml"
