@@ -63,3 +63,44 @@ def audit_command(*, target_name: str | None, max_unregistered: str, state_path:
     for warning in warnings:
         click.echo(f"extctl: warning: {warning}", err=True)
     raise SystemExit(0 if result.clean else 1)
+
+
+@click.command("credentials")
+@click.argument("code")
+@click.option("--target", "target_name", default=None, help="Target name from the policy.")
+@click.option("--device", type=click.Choice(["softphone", "desk", "mobile", "all"]),
+              default="all", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--qr", "qr_path", default=None, metavar="FILE.png|FILE.svg|-",
+              help="Account-import QR code ([sip] qr_format) to a new 0600 file, or - for "
+                   "the terminal.")
+@click.option("--reveal", is_flag=True,
+              help="Print the password even when stdout is not a terminal.")
+@policy_option
+def credentials_command(*, code: str, target_name: str | None, device: str, fmt: str,
+                        qr_path: str | None, reveal: bool, policy_path: str) -> None:
+    """The setup card for one extension (password only on a terminal or with --reveal)."""
+    import sys
+
+    from extctl.errors import UsageError
+    from watch import card_render, qr
+    from watch.credentials import load_card
+
+    policy = get_policy(policy_path)
+    card = load_card(policy, target_name, code)
+    shown = reveal or sys.stdout.isatty()
+    text = None
+    if qr_path is not None:
+        text = qr.account_text(card, card.settings.qr_format, card.settings.provider_id)
+        if qr_path == "-" and not shown:
+            raise UsageError("--qr -: the QR code holds the password; stdout is not a "
+                             "terminal, so add --reveal (or write a file: --qr card.png)")
+    if qr_path != "-":
+        click.echo(card_render.render(card, fmt, device, shown), nl=False)
+    if qr_path == "-" and text is not None:
+        qr.terminal(text, sys.stdout)
+    elif qr_path is not None and text is not None:
+        qr.write_file(text, qr_path)
+        click.echo(f"extctl: wrote {qr_path} (mode 0600): it holds the password of "
+                   f"{card.code}; hand it over and delete it", err=True)

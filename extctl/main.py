@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "plan": "extctl.cmd_plan:plan_command",
     "apply": "extctl.cmd_plan:apply_command",
     "audit": "extctl.cmd_watch:audit_command",
+    "credentials": "extctl.cmd_watch:credentials_command",
 }
 SHORT_HELP: dict[str, str] = {
     "validate": "Check extensions.csv against the schema and policy.",
@@ -31,6 +32,7 @@ SHORT_HELP: dict[str, str] = {
     "plan": "Show what apply would change on the PBX (or since a git ref).",
     "apply": "Push extensions.csv (or a saved plan) to the PBX.",
     "audit": "List extensions not registered for too long; alert through Apprise.",
+    "credentials": "The setup card (and QR code) for one extension's phone.",
 }
 
 

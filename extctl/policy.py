@@ -97,7 +97,7 @@ _TOP_KEYS = {
 }
 SIP_KEYS = {"domain", "server", "udp_port", "tls_port", "stun", "support", "qr_format",
             "provider_id"}
-QR_FORMATS = ("acrobits", "sessiontalk", "sip-uri")
+QR_FORMATS = ("sessiontalk", "acrobits")
 
 
 def _sip(src: str, raw: Any) -> tuple[tuple[str, str], ...]:
