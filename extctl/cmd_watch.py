@@ -9,7 +9,7 @@ import datetime as dt
 
 import click
 
-from extctl.options import get_policy, policy_option
+from extctl.options import get_policy, policy_option, resolve_today, today_option
 
 _ISO = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M",
         "%Y-%m-%d"]
@@ -104,3 +104,41 @@ def credentials_command(*, code: str, target_name: str | None, device: str, fmt:
         qr.write_file(text, qr_path)
         click.echo(f"extctl: wrote {qr_path} (mode 0600): it holds the password of "
                    f"{card.code}; hand it over and delete it", err=True)
+
+
+@click.command("report")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "html"]),
+              default="markdown", show_default=True)
+@click.option("--target", "target_name", default=None,
+              help="Add live data from this target (disabled on the PBX, registrations).")
+@click.option("--state", "state_path", default=None, type=click.Path(dir_okay=False),
+              help="The audit's state file: when each extension was last registered.")
+@click.option("--unused-days", default=30, show_default=True, type=click.IntRange(1, 36500),
+              help="Enabled extensions not registered for this long are 'disable?' candidates.")
+@click.option("--file", "file", default="extensions.csv", show_default=True,
+              type=click.Path(dir_okay=False))
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of stdout.")
+@policy_option
+@today_option
+def report_command(*, fmt: str, target_name: str | None, state_path: str | None,
+                   unused_days: int, file: str, out: str | None, policy_path: str,
+                   today: dt.datetime | None) -> None:
+    """The monthly review: owners, disabled, remote, high-risk, unused, codes per team."""
+    from pathlib import Path
+
+    from extctl.errors import UsageError
+    from watch.report_render import render
+    from watch.run import build_report
+
+    policy = get_policy(policy_path)
+    report = build_report(policy, file, resolve_today(today), state_path=state_path,
+                          target_name=target_name, unused_days=unused_days)
+    text = render(report, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write: {exc.strerror}") from None

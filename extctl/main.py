@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "apply": "extctl.cmd_plan:apply_command",
     "audit": "extctl.cmd_watch:audit_command",
     "credentials": "extctl.cmd_watch:credentials_command",
+    "report": "extctl.cmd_watch:report_command",
 }
 SHORT_HELP: dict[str, str] = {
     "validate": "Check extensions.csv against the schema and policy.",
@@ -33,6 +34,7 @@ SHORT_HELP: dict[str, str] = {
     "apply": "Push extensions.csv (or a saved plan) to the PBX.",
     "audit": "List extensions not registered for too long; alert through Apprise.",
     "credentials": "The setup card (and QR code) for one extension's phone.",
+    "report": "The monthly review (markdown, csv or html).",
 }
 
 

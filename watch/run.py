@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -9,12 +10,11 @@ from typing import TYPE_CHECKING
 from extctl.errors import UsageError
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pandas as pd
 
     from extctl.policy import Policy
     from watch.audit import AuditResult
+    from watch.report import Report
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -61,3 +61,34 @@ def run_audit(policy: Policy, target_name: str | None, *, limit_seconds: float,
     if state_path is not None:
         state.save(state_path, result.last_seen, now)
     return AuditRun(result, state_path is not None)
+
+
+def build_report(policy: Policy, file: str, today: dt.date, *, state_path: str | None,
+                 target_name: str | None, unused_days: int) -> Report:
+    import pandas as pd
+
+    from extctl.errors import CheckFailed
+    from validate.run import validate_path
+    from watch import report, state
+    from watch.audit import seen_at
+
+    checked = validate_path(file, policy, today)
+    if checked.frame is None:
+        raise CheckFailed(f"{file} cannot be read as a table: run extctl validate {file}")
+    last_seen = state.load(state_path) if state_path is not None else None
+    pbx = pbx_seen = None
+    live = ""
+    if target_name is not None:
+        from pbx.base import open_target
+
+        config = policy.target(target_name)
+        target = open_target(config)
+        pbx = target.read_state()
+        regs = target.read_registrations()
+        now = pd.Timestamp.now(tz="UTC")
+        regs = regs.assign(seen=seen_at(regs, now))
+        pbx_seen = regs[regs["code"] != ""].groupby("code")["seen"].max()
+        live = config.name
+    return report.build(checked.frame, policy, today, findings=len(checked.findings),
+                        last_seen=last_seen, pbx=pbx, pbx_seen=pbx_seen, live=live,
+                        unused_days=unused_days, file=file)
