@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--sample", type=int, default=200)
     args = ap.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     limit = pd.Timedelta(hours=24)
     ext, regs = frames(args.count)
     prev = pd.Series([], dtype="datetime64[ns, UTC]", index=pd.Index([], dtype=object))

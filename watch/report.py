@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class Report:
     today: dt.date
     rows: int
-    findings: int  # validation findings in the CSV (the review runs anyway)
+    findings: int  # file-level findings of the CSV (the review runs anyway)
     live: str  # target name when PBX data was added, else ""
     unused_days: int
     has_state: bool

@@ -28,7 +28,7 @@ def _intro(r: Report) -> str:
     live = f"; live data from target {r.live}" if r.live else ""
     state = "" if r.has_state else ("; no audit state given (--state), so no unused "
                                     "extensions are listed")
-    findings = (f"; the CSV has {r.findings} validation finding(s): run extctl validate"
+    findings = (f"; the file has {r.findings} structural finding(s): run extctl validate"
                 if r.findings else "")
     return f"{r.rows} extensions on {r.today.isoformat()}{live}{state}{findings}."
 
