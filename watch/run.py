@@ -71,7 +71,11 @@ def build_report(policy: Policy, file: str, today: dt.date, *, state_path: str |
     from watch.audit import seen_at
 
     frame, findings = read_rows(file)
-    last_seen = state.load(state_path) if state_path is not None else None
+    # a first month without an audit state file yet: no "unused" list, not "never" for all
+    from pathlib import Path
+
+    known = state_path is not None and Path(state_path).exists()
+    last_seen = state.load(state_path) if known else None
     pbx = pbx_seen = None
     live = ""
     if target_name is not None:
