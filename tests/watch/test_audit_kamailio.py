@@ -63,6 +63,9 @@ def test_audit_flags_exactly_the_phones_that_stopped(
     assert abs(regs.loc["2001", "expires"] - (regs.loc["2001", "last_seen"]
                                               + pd.Timedelta(seconds=3600))) <= slack
     assert regs.loc["2002", "source_ip"] == "127.0.0.1"
+    if db == "sqlite":  # db_sqlite writes DATETIME as a Julian-day REAL
+        assert pbx._query("select distinct typeof(expires) || typeof(last_modified) "
+                          "from location") == ["realreal"]
 
     state = pbx.workdir / "audit-state.json"
     now = pd.Timestamp.now(tz="UTC").floor("s")
