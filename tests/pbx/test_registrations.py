@@ -3,6 +3,8 @@ rows written the way Kamailio's usrloc and Asterisk's realtime write them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -11,7 +13,7 @@ from pbx.asterisk import AsteriskTarget
 from pbx.base import REGISTRATION_COLUMNS
 from pbx.kamailio import KamailioTarget
 from pbx.registrations import host_of, sql_times
-from tests.pbx.helpers import execute, frame, request_for, row
+from tests.pbx.helpers import engine, execute, frame, request_for, row
 
 DOMAIN = "pbx.example"
 UTC = "UTC"
@@ -79,7 +81,9 @@ def test_asterisk_ps_contacts_rows(db_url: str, kind: str) -> None:
                         "endpoint, qualify_frequency, qualify_timeout, via_addr, via_port, "
                         "prune_on_boot, authenticate_qualify, reg_server) VALUES (:i, :u, :e, "
                         "'Zoiper rv2.10', :p, 0, 3.0, '10.0.0.5', 5062, 'no', 'no', '')",
-                i=cid, u=uri, e=int(expiry), p=cid.split(";")[0])
+                # res_config_sqlite3 binds every value as text
+                i=cid, u=uri, e=expiry if db_url.startswith("sqlite") else int(expiry),
+                p=cid.split(";")[0])
     regs = t.read_registrations().sort_values("contact", ignore_index=True)
     _times_are_utc(regs)
     assert regs[["code", "username", "source_ip", "user_agent"]].values.tolist() == [
@@ -104,3 +108,32 @@ def test_host_of_contacts_and_received() -> None:
     hosts = host_of(pd.Series(["sip:198.51.100.7:5060", "<sip:bob@10.0.0.2;ob>",
                                "sips:[2001:db8::1]:5061", "", "sip:carol@phone.example"]))
     assert hosts.tolist() == ["198.51.100.7", "10.0.0.2", "2001:db8::1", "", "phone.example"]
+
+
+REFERENCE = (Path(__file__).resolve().parents[1] / "reference" / "asterisk"
+             / "pjsip-realtime-22.10.1-postgres.sql")
+
+
+def test_asterisk_contacts_on_asterisks_own_postgres_tables(pg_db_url: str) -> None:
+    """The tables exactly as Asterisk 22's alembic leaves them (enums, bigint
+    expiration_time), a contact row as res_pjsip's realtime writes it."""
+    body = "\n".join(ln for ln in REFERENCE.read_text(encoding="utf-8").splitlines()
+                     if not ln.startswith(("\\", "--")))
+    eng = engine(pg_db_url)
+    try:
+        with eng.begin() as conn:
+            conn.exec_driver_sql(body)
+    finally:
+        eng.dispose()
+    t = asterisk(pg_db_url)
+    t.apply(request_for(t, frame([row("2001", username="alice")])))
+    execute(pg_db_url, "INSERT INTO ps_contacts (id, uri, expiration_time, user_agent, endpoint, "
+                       "authenticate_qualify, prune_on_boot, qualify_frequency, qualify_timeout, "
+                       "via_addr, via_port, reg_server) VALUES ('2001;@8a7c2f', "
+                       "'sip:alice@203.0.113.9:5062;transport=udp;ob', 1764547200, "
+                       "'Zoiper rv2.10', '2001', 'no', 'no', 0, 3.0, '10.0.0.5', 5062, '')")
+    regs = t.read_registrations()
+    _times_are_utc(regs)
+    assert regs[["code", "username", "source_ip"]].values.tolist() == [
+        ["2001", "alice", "203.0.113.9"]]
+    assert regs.loc[0, "expires"] == pd.Timestamp("2025-12-01T00:00Z")
