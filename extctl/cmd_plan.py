@@ -12,6 +12,7 @@ import click
 from extctl.background import Background
 from extctl.errors import CheckFailed, ExtctlError, UnsafePlan, UsageError
 from extctl.options import get_policy, policy_option, resolve_today, today_option
+from extctl.terminal import Progress, set_progress, stage, use_colour
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +33,8 @@ def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
     from validate.reporters import render
     from validate.run import validate_prefetched
 
-    report = validate_prefetched(job, policy, today)
+    with stage(f"validating {file}"):
+        report = validate_prefetched(job, policy, today)
     if not report.ok or report.frame is None:
         click.echo(render([report], "text"), err=True, nl=False)
         raise CheckFailed(f"{file} is invalid: fix the errors above; no plan was made")
@@ -74,8 +76,25 @@ def _target_plan(config: TargetConfig, read: Background[tuple[Target, pd.DataFra
                  desired: pd.DataFrame) -> Plan:
     from plan.apply import plan_for_target
 
-    target, state = read.result()
-    return plan_for_target(desired, target, config, state=state)
+    with stage(f"reading the PBX ({config.name})"):
+        target, state = read.result()
+    with stage("planning"):
+        return plan_for_target(desired, target, config, state=state)
+
+
+def quiet_option(fn: F) -> F:
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Print only what a script needs: no progress, no hints.")(fn)
+
+
+def _show_plan(text: str) -> None:
+    """The text plan, coloured only on a terminal (NO_COLOR / FORCE_COLOR honoured)."""
+    colour = use_colour(sys.stdout)
+    if colour:
+        from plan.render_color import colorize
+
+        text = colorize(text)
+    click.echo(text, nl=False, color=colour)  # click strips codes from a pipe otherwise
 
 
 def file_option(fn: F) -> F:
@@ -96,11 +115,14 @@ def file_option(fn: F) -> F:
 @file_option
 @policy_option
 @today_option
+@quiet_option
 def plan_command(
     *, base: str | None, target_name: str | None, fmt: str, out: str | None,
     detailed_exitcode: bool, file: str, policy_path: str, today: dt.datetime | None,
+    quiet: bool,
 ) -> None:
     """Show what apply would change: against the PBX, or since GIT_REF."""
+    set_progress(Progress.choose(quiet=quiet))
     if base is not None and target_name is not None:
         raise click.UsageError("--base and --target exclude each other")
     if base is not None and out is not None:
@@ -110,12 +132,17 @@ def plan_command(
         plan = _make(base, target_name, file, policy, resolve_today(today))
         from plan.render import render
 
-        click.echo(render(plan, fmt), nl=False)
+        if fmt == "text":
+            _show_plan(render(plan, fmt))
+        else:
+            click.echo(render(plan, fmt), nl=False)
         if out is not None:
             from plan.planfile import save_plan
 
             save_plan(plan, out)
-            click.echo(f"Saved the plan to {out}; apply it with: extctl apply {out}", err=True)
+            if not quiet:
+                click.echo(f"Saved the plan to {out}; apply it with: extctl apply {out}",
+                           err=True)
         if plan.safety.unsafe:
             raise UnsafePlan("the plan is unsafe (see its first lines): apply needs --force")
     except ExtctlError as err:
@@ -147,11 +174,15 @@ def _make(base: str | None, target_name: str | None, file: str, policy: Policy,
 @file_option
 @policy_option
 @today_option
+@quiet_option
 def apply_command(
     *, plan_file: str | None, target_name: str | None, force: bool, yes: bool, file: str,
-    policy_path: str, today: dt.datetime | None,
+    policy_path: str, today: dt.datetime | None, quiet: bool,
 ) -> None:
-    """Push extensions.csv to the PBX; with PLAN_FILE, only if it is still current."""
+    """Push extensions.csv to the PBX; with PLAN_FILE, only if it is still current.
+
+    --quiet prints only the result line (and errors)."""
+    set_progress(Progress.choose(quiet=quiet))
     from pbx.base import open_target
     from plan.apply import execute, prepare, refuse_unsafe
     from plan.planfile import load_plan
@@ -165,12 +196,16 @@ def apply_command(
     desired = _desired(file, policy, resolve_today(today))
     config = policy.target(name)
     target = open_target(config)
-    plan = prepare(desired, target, config, saved=saved, force=True)
-    click.echo(render_text(plan), nl=False)
+    with stage(f"reading the PBX ({config.name})"):
+        plan = prepare(desired, target, config, saved=saved, force=True)
+    if not quiet:
+        _show_plan(render_text(plan))
     if not force:
         refuse_unsafe(plan)
     if not plan.changes:
         return
     if not yes:
         click.confirm(f"Apply these changes to {config.name}?", abort=True)
-    click.echo(execute(plan, desired, target).summary())
+    with stage(f"applying {len(plan.changes)} changes to {config.name}"):
+        applied = execute(plan, desired, target)
+    click.echo(applied.summary())

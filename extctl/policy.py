@@ -38,6 +38,10 @@ class TargetConfig:
     # "error": a plan needing a column the target cannot store fails; "warn": it is dropped.
     unsupported: str = "error"
     options: tuple[tuple[str, str], ...] = ()
+    # url_env names a variable that is not set: an error only when the target is
+    # used, so validate and plan --base work where the PBX secret is absent
+    # (a pull request from a fork gets no secrets).
+    missing_url: str = ""
 
     def option(self, key: str, default: str) -> str:
         return dict(self.options).get(key, default)
@@ -77,17 +81,23 @@ class Policy:
         if name is not None:
             for t in targets:
                 if t.name == name:
-                    return t
+                    return _usable(t)
             known = ", ".join(t.name for t in targets)
             raise UsageError(f"unknown target {name!r}; the policy defines: {known}")
         if len(targets) == 1:
-            return targets[0]
+            return _usable(targets[0])
         defaults = [t for t in targets if t.default]
         if len(defaults) == 1:
-            return defaults[0]
+            return _usable(defaults[0])
         raise UsageError(
             "several targets and none marked default = true: pass --target NAME"
         )
+
+
+def _usable(target: TargetConfig) -> TargetConfig:
+    if target.missing_url:
+        raise UsageError(target.missing_url)
+    return target
 
 
 _TOP_KEYS = {
@@ -194,11 +204,14 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
         if not isinstance(kind, str):
             raise _fail(src, f"{key}.kind", "is required (kamailio or asterisk)")
         url = spec.get("url")
+        missing = ""
         if "url_env" in spec:
             env = spec["url_env"]
             url = os.environ.get(str(env))
             if not url:
-                raise _fail(src, f"{key}.url_env", f"environment variable {env} is not set")
+                missing = str(_fail(src, f"{key}.url_env",
+                                    f"environment variable {env} is not set"))
+                url = "unset:"
         if not isinstance(url, str) or not url:
             raise _fail(src, f"{key}.url", "is required (or url_env naming a variable)")
         unsupported = spec.get("unsupported", "error")
@@ -218,7 +231,7 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
             TargetConfig(
                 name=name, kind=kind, url=url, default=default,
                 safety=_safety(src, f"{key}.safety", spec.get("safety", {}), safety),
-                unsupported=unsupported, options=tuple(options),
+                unsupported=unsupported, options=tuple(options), missing_url=missing,
             )
         )
     if sum(t.default for t in out) > 1:

@@ -23,3 +23,11 @@ def need(*binaries: str) -> None:
 # Session fixtures shared by the integration tests (PostgreSQL cluster).
 pytest_plugins = ["tests.fixtures.postgres"]
 pytest_plugins.append("tests.fixtures.mariadb")
+
+
+@pytest.fixture(autouse=True)
+def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    # extctl prints progress lines / ::group:: when CI / GITHUB_ACTIONS are set;
+    # the suite must see the same output locally and under GitHub Actions.
+    for var in ("CI", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(var, raising=False)

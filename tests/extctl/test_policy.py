@@ -52,7 +52,6 @@ def test_full_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         ('[severity]\ncode-prefix = "loud"', "'severity.code-prefix'"),
         ('[teams.support]\ncodes = ["2399-2300"]', "'teams.support.codes'"),
         ('[targets.x]\nurl = "sqlite:///x"', "'targets.x.kind'"),
-        ('[targets.x]\nkind = "kamailio"\nurl_env = "NOPE_NOT_SET"', "'targets.x.url_env'"),
         ("[safety]\nmax_change_fraction = 2", "'safety.max_change_fraction'"),
         ("require_owner = \"yes\"", "'require_owner'"),
         ("this is not toml", "invalid TOML"),
@@ -74,3 +73,14 @@ def test_target_choice() -> None:
     with pytest.raises(UsageError, match="unknown target 'c'"):
         two.target("c")
     assert two.target("b").kind == "asterisk"
+
+
+def test_unset_url_env_fails_only_when_the_target_is_used(tmp_path: Path) -> None:
+    # A fork's pull request has no secrets: validate and plan --base must still work.
+    path = tmp_path / "extctl.toml"
+    path.write_text('[targets.x]\nkind = "kamailio"\nurl_env = "NOPE_NOT_SET"\n')
+    policy = load_policy(path)
+    with pytest.raises(UsageError) as err:
+        policy.target(None)
+    assert "'targets.x.url_env'" in str(err.value) and str(path) in str(err.value)
+    assert "NOPE_NOT_SET is not set" in str(err.value)

@@ -45,6 +45,9 @@ def test_audit_keeps_one_issue_and_the_state_in_the_cache() -> None:
     issue = [s for s in steps if "create-issue-from-file" in s.get("uses", "")]
     assert issue[0]["with"]["issue-number"] == "${{ steps.issue.outputs.number }}"
     assert any("gh issue close" in s.get("run", "") for s in steps)
+    # the audit only reads the PBX: the read-only role, never the writer's secret
+    assert "secrets.PBX_READONLY_URL" in FILES[0].read_text()
+    assert all("secrets.PBX_URL" not in f.read_text() for f in FILES)
 
 
 @pytest.mark.integration
