@@ -213,13 +213,19 @@ class KamailioTarget(SqlTarget):
         present = sql.table_names(conn)
         if "location" not in present:
             return registrations.empty()
-        join = ("LEFT JOIN usr_preferences p ON p.attribute = 'code' AND p.domain = :d "
-                "AND p.username = l.username" if "usr_preferences" in present else "")
-        code = "p.uuid" if join else "''"
-        frame = sql.read_frame(conn, f"""
-            SELECT {code} AS code, l.username, l.contact, l.received, l.user_agent,
-                   l.expires, l.last_modified
-            FROM location l {join}""", {"d": self.domain})
+        frame = sql.read_frame(conn, "SELECT username, contact, received, user_agent, expires, "
+                                     "last_modified FROM location")
+        # The username -> code map read on its own and joined by hash: as one SQL
+        # join, SQLite's planner picks extctl's (attribute, domain, ...) index and
+        # scans every code per location row (35 s at 10^4 phones).
+        if "usr_preferences" in present:
+            codes = sql.read_frame(conn, "SELECT username, uuid FROM usr_preferences WHERE "
+                                         "attribute = 'code' AND domain = :d",
+                                   {"d": self.domain})
+            lookup = codes.drop_duplicates("username").set_index("username")["uuid"]
+            frame["code"] = frame["username"].map(lookup).fillna("").astype(str)
+        else:
+            frame["code"] = ""
         received = registrations.host_of(frame["received"])
         tz = self.config.option("timezone", "UTC")
         return frame.assign(
