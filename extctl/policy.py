@@ -20,6 +20,7 @@ DEFAULT_RESERVED = ("911", "112", "999", "933", "988")
 DEFAULT_TARGET = "kamailio"
 DEFAULT_TARGET_URL = "sqlite:///pbx.sqlite"
 _RANGE = re.compile(r"^([1-9][0-9]*)-([1-9][0-9]*)$")
+DEFAULT_GONE_STATUSES = ("terminated", "inactive", "left", "leaver")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ class Policy:
     notify: tuple[str, ...] = ()
     # [sip]: what credential cards tell phones (domain, ports, stun, support, qr_format...)
     sip: tuple[tuple[str, str], ...] = ()
+    # [hr] (extctl hr-sync): statuses meaning "gone" (lower case), and owner
+    # addresses (fnmatch patterns) that are teams, not people.
+    hr_gone_statuses: tuple[str, ...] = DEFAULT_GONE_STATUSES
+    hr_team_owners: tuple[str, ...] = ()
 
     def severity_of(self, rule: str, default: str) -> str:
         return dict(self.severity).get(rule, default)
@@ -104,6 +109,7 @@ _TOP_KEYS = {
     "code_length", "reserved_codes", "teams", "require_owner", "min_length",
     "min_guess_bits", "max_call_limit", "rotation_days", "severity", "safety", "targets",
     "notify", "sip",
+    "hr",
 }
 SIP_KEYS = {"domain", "server", "udp_port", "tls_port", "stun", "support", "qr_format",
             "provider_id"}
@@ -239,6 +245,22 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
     return tuple(out)
 
 
+def _hr(src: str, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise _fail(src, "hr", "must be a table")
+    unknown = set(raw) - {"gone_statuses", "team_owners"}
+    if unknown:
+        raise _fail(src, f"hr.{sorted(unknown)[0]}", "unknown key")
+    out = []
+    for key, default in (("gone_statuses", DEFAULT_GONE_STATUSES), ("team_owners", ())):
+        value = raw.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                   for v in value):
+            raise _fail(src, f"hr.{key}", "must be a list of non-empty strings")
+        out.append(tuple(v.strip().lower() for v in value))
+    return out[0], out[1]
+
+
 def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
     unknown = set(data) - _TOP_KEYS
     if unknown:
@@ -273,6 +295,7 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         if level not in SEVERITIES:
             raise _fail(src, f"severity.{rule}", "must be error, warning or off")
     safety = _safety(src, "safety", data.get("safety", {}), d.safety)
+    gone, team_owners = _hr(src, data.get("hr", {}))
     return Policy(
         code_min_length=lengths[0],
         code_max_length=lengths[1],
@@ -291,6 +314,8 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         path=src,
         notify=_notify(src, data.get("notify", [])),
         sip=_sip(src, data.get("sip", {})),
+        hr_gone_statuses=gone,
+        hr_team_owners=team_owners,
     )
 
 

@@ -1,10 +1,10 @@
 """The Asterisk target: PJSIP realtime tables (ps_endpoints, ps_auths, ps_aors).
 
 Column names follow Asterisk's alembic scripts, so an existing realtime
-database works as is; missing tables are created with just the columns extctl
-writes (plus ps_contacts for the audit). Asterisk's SQLite realtime driver
-turns NULL into '' and silently drops an object it cannot parse, so every
-column extctl writes holds a valid value. DND and forwarding are not PJSIP
+database works as is; missing tables are created as those scripts make them
+(pbx/asterisk_tables.py, ps_contacts included for the audit). Asterisk's
+SQLite realtime driver turns NULL into '' and drops an object it cannot
+parse, so every column extctl writes holds a valid value. DND and forwarding are not PJSIP
 fields: the kind does not declare them supported.
 """
 
@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import sqlalchemy as sa
-
-from pbx import sql
+from pbx import asterisk_tables, sql
+from pbx.base import SipIdentity
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -32,45 +31,6 @@ DENY_ALL = "0.0.0.0/0.0.0.0,::/0"
 PERMIT_ANY, DENY_NONE = "0.0.0.0/0.0.0.0,::/0", "0.0.0.0/32"
 TRANSPORT_PREFIX = "transport-"
 
-_meta = sa.MetaData()
-_s = sa.String
-ps_endpoints = sa.Table(
-    "ps_endpoints", _meta,
-    sa.Column("id", _s(40), primary_key=True),
-    sa.Column("transport", _s(40)), sa.Column("aors", _s(200)), sa.Column("auth", _s(40)),
-    sa.Column("context", _s(40)), sa.Column("disallow", _s(200)), sa.Column("allow", _s(200)),
-    sa.Column("callerid", _s(40)),
-    # deny before permit: Asterisk applies ACL rules in order, the last match wins
-    sa.Column("deny", _s(95)), sa.Column("permit", _s(95)),
-    sa.Column("device_state_busy_at", sa.Integer),
-    **sql.MYSQL_TABLE,
-)
-ps_auths = sa.Table(
-    "ps_auths", _meta,
-    sa.Column("id", _s(40), primary_key=True), sa.Column("auth_type", _s(8)),
-    sa.Column("password", _s(80)), sa.Column("username", _s(40)),
-    **sql.MYSQL_TABLE,
-)
-ps_aors = sa.Table(
-    "ps_aors", _meta,
-    sa.Column("id", _s(40), primary_key=True), sa.Column("max_contacts", sa.Integer),
-    sa.Column("remove_existing", _s(3)),
-    **sql.MYSQL_TABLE,
-)
-# Written by Asterisk itself (realtime contacts); the columns it stores.
-ps_contacts = sa.Table(
-    "ps_contacts", _meta,
-    sa.Column("id", _s(255), primary_key=True), sa.Column("uri", _s(511)),
-    sa.Column("expiration_time", sa.BigInteger), sa.Column("qualify_frequency", sa.Integer),
-    sa.Column("outbound_proxy", _s(40)), sa.Column("path", sa.Text),
-    sa.Column("user_agent", _s(255)), sa.Column("qualify_timeout", sa.Float),
-    sa.Column("reg_server", _s(255)), sa.Column("authenticate_qualify", _s(3)),
-    sa.Column("via_addr", _s(40)), sa.Column("via_port", sa.Integer),
-    sa.Column("call_id", _s(255)), sa.Column("endpoint", _s(40)),
-    sa.Column("prune_on_boot", _s(3)),
-    **sql.MYSQL_TABLE,
-)
-
 
 def callerid(names: pd.Series, codes: pd.Series) -> pd.Series:
     """`"Name" <code>`, with \\ and " escaped as Asterisk's parser expects."""
@@ -87,13 +47,16 @@ class AsteriskTarget(SqlTarget):
     kind: ClassVar[str] = "asterisk"
     supported: ClassVar[frozenset[str]] = frozenset(COLUMNS) - {"dnd", "forward_number"}
     required_tables: ClassVar[tuple[str, ...]] = ("ps_endpoints", "ps_auths", "ps_aors")
+    # The endpoint id is the code and PJSIP identifies endpoints by From user:
+    # the phone registers as the code; the username is only ps_auths.username.
+    sip_identity: ClassVar[SipIdentity] = SipIdentity(user="code", auth="username")
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)
         self.context = config.option("context", "from-internal")
 
     def _create_schema(self, conn: Connection) -> None:
-        _meta.create_all(conn, checkfirst=True)
+        asterisk_tables.metadata_for(conn.dialect.name).create_all(conn, checkfirst=True)
         sql.managed.create(conn, checkfirst=True)
 
     def _read(self, conn: Connection) -> pd.DataFrame:
@@ -184,6 +147,7 @@ class AsteriskTarget(SqlTarget):
             # one contact, and a re-registration from a new port replaces it
             "remove_existing": enabled.map({True: "yes", False: "no"}),
         }))
+        asterisk_tables.analyze_after_bulk(conn, len(rows))
 
     def check_rows(self, rows: pd.DataFrame) -> list[tuple[str, str, str]]:
         frame = rows if "code" in rows.columns else rows.rename_axis("code").reset_index()

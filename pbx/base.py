@@ -46,11 +46,56 @@ REGISTRATION_COLUMNS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class SipIdentity:
+    """Which CSV values a phone is configured with on one kind of PBX.
+
+    `user` is the column that is the phone's SIP user (the From/To user it
+    registers as), `auth` the column that is its digest authentication id,
+    `also` other columns the PBX accepts as the SIP user. `username` means
+    the CSV username resolved (blank = the code).
+    """
+
+    user: str
+    auth: str = "username"
+    also: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One sentence for plans, `extctl credentials` and the README."""
+        user = " or the ".join((self.user, *self.also))
+        if self.user == self.auth and not self.also:
+            return f"the phone registers and authenticates as the {self.user}"
+        return (f"the phone's SIP user is the {user}; "
+                f"it authenticates with the {self.auth} (digest auth id)")
+
+    def logins(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """code, sip_user, auth_user per row of `rows` (code, username columns)."""
+        import pandas as pd
+
+        code = rows["code"].astype(str)
+        username = rows["username"].fillna("").astype(str) if "username" in rows else code
+        resolved = {"code": code, "username": username.where(username != "", code)}
+        return pd.DataFrame({"code": code, "sip_user": resolved[self.user],
+                             "auth_user": resolved[self.auth]}).reset_index(drop=True)
+
+
+# Kamailio (and any target that does not say otherwise): SIP user = auth id = username.
+SIP_BY_USERNAME = SipIdentity(user="username")
+
+
+def sip_identity(target: Target | type[Target]) -> SipIdentity:
+    """The target's SipIdentity (a kind that declares none uses the username)."""
+    found = getattr(target, "sip_identity", SIP_BY_USERNAME)
+    return found if isinstance(found, SipIdentity) else SIP_BY_USERNAME
+
+
 class Target(Protocol):
     kind: ClassVar[str]
     # Columns this kind can store. A desired non-default value in any other
     # column is an error in the plan unless the target says unsupported = "warn".
     supported: ClassVar[frozenset[str]]
+    # What the phone uses as SIP user and auth id (pbx.base.sip_identity reads it).
+    sip_identity: ClassVar[SipIdentity]
 
     def __init__(self, config: TargetConfig) -> None: ...
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import sqlalchemy as sa
 
 from pbx import sql
-from pbx.base import REGISTRATION_COLUMNS
+from pbx.base import REGISTRATION_COLUMNS, SIP_BY_USERNAME, SipIdentity
 from pbx.sqltarget import SqlTarget
 from schema.columns import COLUMNS
 
@@ -71,6 +71,8 @@ class KamailioTarget(SqlTarget):
     kind: ClassVar[str] = "kamailio"
     supported: ClassVar[frozenset[str]] = frozenset(COLUMNS)
     required_tables: ClassVar[tuple[str, ...]] = ("version", "subscriber", "usr_preferences")
+    # subscriber.username is both the SIP user and the digest auth id
+    sip_identity: ClassVar[SipIdentity] = SIP_BY_USERNAME
 
     def __init__(self, config: TargetConfig) -> None:
         super().__init__(config)

@@ -39,6 +39,8 @@ def plan_comment(plan: Plan, *, title: str, details_url: str | None = None,
             lines += ["", f"Needs a careful look: **{', '.join(noted)}** (listed first)."]
     for w in plan.warnings:
         lines += ["", f"Warning: {cell(w)}"]
+    for n in plan.notes:  # e.g. which SIP user new phones register as (plan/sip_note.py)
+        lines += ["", f"Note: {cell(n)}"]
     changes = risky_first(plan.changes)
     if changes:
         used = sum(len(x) + 1 for x in lines)

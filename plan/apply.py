@@ -59,12 +59,25 @@ def plan_for_target(
     from plan.diff import make_plan
 
     mode: Literal["error", "warn"] = "warn" if config.unsupported == "warn" else "error"
-    return make_plan(
-        desired, target.read_state() if state is None else state, target_name=config.name,
+    state = target.read_state() if state is None else state
+    plan = make_plan(
+        desired, state, target_name=config.name,
         supported=frozenset(type(target).supported), unsupported_mode=mode,
         safety=config.safety, digest_key=digest_key or new_digest_key(),
         check_rows=target.check_rows,
     )
+    return _with_sip_note(plan, desired, state, target, config)
+
+
+def _with_sip_note(plan: Plan, desired: pd.DataFrame, state: pd.DataFrame, target: Target,
+                   config: TargetConfig) -> Plan:
+    from dataclasses import replace
+
+    from pbx.base import sip_identity
+    from plan.sip_note import sip_login_note
+
+    note = sip_login_note(sip_identity(target), config.kind, desired, state)
+    return replace(plan, notes=(*plan.notes, note)) if note else plan
 
 
 def check_saved(saved: Plan, fresh: Plan) -> None:

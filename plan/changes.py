@@ -56,6 +56,8 @@ class Plan:
     safety: Safety
     unmanaged: tuple[str, ...] = ()  # codes on the PBX extctl does not manage: reported, untouched
     warnings: tuple[str, ...] = ()  # e.g. a column the target cannot store, policy says warn
+    # e.g. which SIP user the phones of new extensions register as (plan/sip_note.py)
+    notes: tuple[str, ...] = ()
     # Fingerprint of the PBX state the plan was made against, and a digest per
     # code so a stale plan can say *which* extensions changed.
     fingerprint: str = ""

@@ -59,6 +59,8 @@ def render_markdown(plan: Plan) -> str:
         head += ["", f"**Deletes ({len(deletes)}):** {cell(named(deletes, 100))}"]
     for w in plan.warnings:
         head += ["", f"Warning: {cell(w)}"]
+    for n in plan.notes:
+        head += ["", f"Note: {cell(n)}"]
     if plan.unmanaged:
         head += ["", f"Unmanaged on the PBX, left alone: {cell(named(plan.unmanaged, 100))}"]
     lines = head

@@ -74,6 +74,7 @@ def render_text(plan: Plan) -> str:
         lines.append("")
     lines.append(f"Target: {plan.target}")
     lines.extend(f"Warning: {w}" for w in plan.warnings)
+    lines.extend(f"Note: {n}" for n in plan.notes)
     for change in plan.changes:
         head = f"{SYMBOL[change.action]} {change.code} {change.action}"
         if "managed" in change.field_map():

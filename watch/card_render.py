@@ -15,12 +15,7 @@ def _password(card: Card, reveal: bool) -> str:
 
 
 def _user_note(card: Card) -> str:
-    if card.kind == "asterisk":
-        return ("on Asterisk the phone's SIP user is the code (the PJSIP endpoint); the "
-                "username is only the auth id")
-    if card.kind == "kamailio":
-        return "on Kamailio the phone's SIP user and auth id are both the username"
-    return f"on {card.kind} the phone's SIP user and auth id are both the username"
+    return f"on {card.kind} {card.identity}" if card.identity else ""
 
 
 def _sections(card: Card, devices: tuple[str, ...], reveal: bool) -> list[tuple[str, list[str]]]:

@@ -14,14 +14,9 @@ from extctl.errors import UsageError
 
 if TYPE_CHECKING:
     from extctl.policy import Policy
+    from pbx.base import SipIdentity
 
 DEVICES = ("softphone", "desk", "mobile")
-# Which SIP user the phone registers as, per target kind (auth id is the username):
-# Kamailio authenticates and locates by the subscriber username; Asterisk's PJSIP
-# matches the endpoint by the From user = the code (the endpoint id) and only
-# checks the auth username in the digest; FusionPBX registers the extension's
-# user (the username column, which defaults to the code).
-USER_IS_CODE = frozenset({"asterisk"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,7 @@ class Card:
     transport: str  # what extensions.csv sets: udp, tcp or tls
     remote: bool
     settings: SipSettings
+    identity: str = ""  # the target kind's SipIdentity.describe()
 
     @property
     def port(self) -> int:
@@ -67,33 +63,42 @@ def sip_settings(sip: dict[str, str], target_domain: str) -> SipSettings:
 
 
 def card_from_state(state_row: dict[str, str], *, target: str, kind: str,
-                    settings: SipSettings) -> Card:
+                    settings: SipSettings, identity: SipIdentity | None = None) -> Card:
     if state_row.get("enabled") != "true":
         raise UsageError(f"extension {state_row['code']} is disabled on the PBX: it cannot "
                          "register, so there is no card; enable it in extensions.csv first")
     if not state_row.get("password"):
         raise UsageError(f"extension {state_row['code']} has no password on the PBX; apply "
                          "extensions.csv first")
-    username = state_row.get("username") or state_row["code"]
+    import pandas as pd
+
+    from pbx.base import SIP_BY_USERNAME
+
+    ident = identity or SIP_BY_USERNAME  # which column the phone uses, per target kind
+    login = ident.logins(pd.DataFrame([{"code": state_row["code"],
+                                        "username": state_row.get("username", "")}]))
     return Card(
         code=state_row["code"], name=state_row.get("name", ""), target=target, kind=kind,
-        sip_user=state_row["code"] if kind in USER_IS_CODE else username,
-        auth_user=username, password=state_row["password"], domain=settings.domain,
+        sip_user=str(login.loc[0, "sip_user"]), auth_user=str(login.loc[0, "auth_user"]),
+        password=state_row["password"], domain=settings.domain,
         server=settings.server, transport=state_row.get("transport") or "udp",
         remote=state_row.get("remote") == "true", settings=settings,
+        identity=ident.describe(),
     )
 
 
 def load_card(policy: Policy, target_name: str | None, code: str) -> Card:
     """Read the PBX once and build the card for `code`."""
-    from pbx.base import open_target
+    from pbx.base import open_target, sip_identity
 
     config = policy.target(target_name)
-    state = open_target(config).read_state()
+    target = open_target(config)
+    state = target.read_state()
     match = state[state["code"] == code]
     if match.empty:
         raise UsageError(f"extension {code} is not on target {config.name!r}; apply "
                          "extensions.csv first (or check the code)")
     row = {str(k): str(v) for k, v in match.iloc[0].to_dict().items()}
     settings = sip_settings(dict(policy.sip), config.option("domain", "pbx.local"))
-    return card_from_state(row, target=config.name, kind=config.kind, settings=settings)
+    return card_from_state(row, target=config.name, kind=config.kind, settings=settings,
+                           identity=sip_identity(target))

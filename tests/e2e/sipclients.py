@@ -59,11 +59,15 @@ def options_ok(port: int, timeout: float = 3.0) -> bool:
     return done.returncode == 0
 
 
-def sipsak_register(port: int, user: str, password: str, timeout: float = 10.0) -> SipResult:
-    """Register with sipsak (Debian's 0.9.8.1 needs -u with -a)."""
+def sipsak_register(port: int, user: str, password: str, timeout: float = 10.0,
+                    auth_user: str | None = None) -> SipResult:
+    """Register with sipsak (Debian's 0.9.8.1 needs -u with -a).
+
+    `user` is the SIP user (From/To/Contact); `auth_user` the digest
+    username when it differs (Asterisk: endpoint id vs ps_auths.username)."""
     done = subprocess.run(
-        ["sipsak", "-U", "-s", f"sip:{user}@127.0.0.1:{port}", "-a", password, "-u", user,
-         "-i", "-vvv"],
+        ["sipsak", "-U", "-s", f"sip:{user}@127.0.0.1:{port}", "-a", password,
+         "-u", auth_user or user, "-i", "-vvv"],
         capture_output=True, text=True, timeout=timeout, check=False,
     )
     text = done.stdout + done.stderr

@@ -59,7 +59,8 @@ def test_softphone_card_masked_in_a_pipe(kam: Path) -> None:
     for want in ("SIP username:   mia", "Domain:         pbx.example.com",
                  "Server:         sip.example.com", "Port:           5061 TLS",
                  "STUN server:    stun.example.com:3478", "Transport set in extensions.csv: tls",
-                 "SIP user and auth id are both the username", "Support: helpdesk@example.com"):
+                 "on kamailio the phone registers and authenticates as the username",
+                 "Support: helpdesk@example.com"):
         assert want in out, want
     assert "Desk phone" not in out and "Mobile app" not in out
 
@@ -101,7 +102,8 @@ def test_asterisk_card_uses_the_code_as_sip_user(tmp_path: Path,
     make(tmp_path, "asterisk")
     out = run("credentials", "2105", "--device", "softphone").stdout
     assert "SIP username:   2105" in out and "Auth ID:        mia" in out
-    assert "the username is only the auth id" in out
+    assert ("on asterisk the phone's SIP user is the code; it authenticates with the "
+            "username (digest auth id)") in out
 
 
 def test_password_shown_on_a_real_terminal(kam: Path) -> None:

@@ -75,6 +75,18 @@ def test_target_choice() -> None:
     assert two.target("b").kind == "asterisk"
 
 
+def test_hr_table_for_hr_sync() -> None:
+    policy = parse_policy({"hr": {"gone_statuses": ["Exited", " Left "],
+                                  "team_owners": ["*-Leads@example.com"]}})
+    assert policy.hr_gone_statuses == ("exited", "left")
+    assert policy.hr_team_owners == ("*-leads@example.com",)
+    assert Policy().hr_gone_statuses == ("terminated", "inactive", "left", "leaver")
+    with pytest.raises(UsageError, match=r"key 'hr\.gone'"):
+        parse_policy({"hr": {"gone": ["x"]}})
+    with pytest.raises(UsageError, match=r"key 'hr\.gone_statuses'"):
+        parse_policy({"hr": {"gone_statuses": "left"}})
+
+
 def test_unset_url_env_fails_only_when_the_target_is_used(tmp_path: Path) -> None:
     # A fork's pull request has no secrets: validate and plan --base must still work.
     path = tmp_path / "extctl.toml"

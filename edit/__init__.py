@@ -1,0 +1,1 @@
+"""Commands that rewrite extensions.csv (generate, rotate, hr-sync) and export."""
