@@ -77,11 +77,12 @@ def _findings_text(report: FileReport) -> str:
 
 def load(path: str | os.PathLike[str], policy: Policy, today: dt.date) -> Loaded:
     """Read and validate; CheckFailed (findings listed) when the file is invalid."""
+    from extctl.files import read_file
     from validate.run import validate_bytes
 
     p = Path(path)
     try:
-        data = p.read_bytes()
+        data = read_file(p, policy.max_file_bytes)  # regular files only, size-capped
     except FileNotFoundError:
         raise UsageError(f"{p}: file not found") from None
     except OSError as exc:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from extctl.errors import UsageError
+from extctl.files import read_file
 
 MOBILE_GUESSES = ("mobile", "mobile_phone", "mobile phone", "cell", "phone")
 
@@ -48,7 +48,7 @@ def read_hr(path: str, cols: HrColumns) -> pd.DataFrame:
     """Columns email (lower case, trimmed), status (lower case, trimmed),
     mobile ("" without a mobile column) and line (physical, 1 = header)."""
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path)  # regular files only, size-capped (extctl/files.py)
     except FileNotFoundError:
         raise UsageError(f"{path}: file not found") from None
     except OSError as exc:

@@ -29,7 +29,8 @@ def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
     """The CSV's rows, or the findings on stderr and exit 1: an invalid CSV never plans."""
     from validate.parse import Prefetch
 
-    job = Prefetch(file)  # parses in a thread while pandas and pandera import
+    # parses in a thread while pandas and pandera import
+    job = Prefetch(file, policy.max_file_bytes)
     from validate.reporters import render
     from validate.run import validate_prefetched
 
@@ -52,6 +53,9 @@ def _base_plan(file: str, ref: str, desired: pd.DataFrame, policy: Policy,
     from validate.run import validate_bytes
 
     data = read_at_ref(file, ref)
+    if data is not None and len(data) > policy.max_file_bytes:
+        raise UsageError(f"{file} at {ref}: {len(data):,} bytes is over the max_file_bytes "
+                         f"limit of {policy.max_file_bytes:,}")
     if data is None:
         base = pd.DataFrame({c: pd.Series([], dtype="str") for c in COLUMNS})
     else:
@@ -78,6 +82,7 @@ def _target_plan(config: TargetConfig, read: Background[tuple[Target, pd.DataFra
 
     with stage(f"reading the PBX ({config.name})"):
         target, state = read.result()
+    _warn_exposure(target)
     with stage("planning"):
         return plan_for_target(desired, target, config, state=state)
 
@@ -97,6 +102,14 @@ def _show_plan(text: str) -> None:
     click.echo(text, nl=False, color=colour)  # click strips codes from a pipe otherwise
 
 
+def _warn_exposure(target: Target) -> None:
+    """A world-readable embedded database (see SqlTarget.exposure)."""
+    exposure = getattr(target, "exposure", None)
+    warning = exposure() if exposure is not None else None
+    if warning:
+        click.echo(f"extctl: warning: {warning}", err=True)
+
+
 def file_option(fn: F) -> F:
     return click.option(
         "--file", "file", default=DEFAULT_FILE, show_default=True,
@@ -112,14 +125,16 @@ def file_option(fn: F) -> F:
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for apply.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 without changes, 2 with changes, 1 on error.")
+@click.option("--force", is_flag=True,
+              help="Let --out overwrite an existing file that is not a saved plan.")
 @file_option
 @policy_option
 @today_option
 @quiet_option
 def plan_command(
     *, base: str | None, target_name: str | None, fmt: str, out: str | None,
-    detailed_exitcode: bool, file: str, policy_path: str, today: dt.datetime | None,
-    quiet: bool,
+    detailed_exitcode: bool, force: bool, file: str, policy_path: str,
+    today: dt.datetime | None, quiet: bool,
 ) -> None:
     """Show what apply would change: against the PBX, or since GIT_REF."""
     set_progress(Progress.choose(quiet=quiet))
@@ -128,6 +143,21 @@ def plan_command(
     if base is not None and out is not None:
         raise click.UsageError("--out saves a plan for apply: use it with a target, not --base")
     policy = get_policy(policy_path)
+    if out is not None:
+        from plan.planfile import check_out_path
+
+        inputs = [file, policy_path]
+        if base is None:  # the embedded database is an input too
+            try:
+                url = policy.target(target_name).url
+            except UsageError:
+                url = ""  # reported by the plan itself below
+            if url.startswith("sqlite:///"):
+                inputs.append(url.removeprefix("sqlite:///").partition("?")[0])
+        try:
+            check_out_path(out, inputs, force=force)
+        except UsageError as err:
+            raise click.UsageError(str(err)) from None
     try:
         plan = _make(base, target_name, file, policy, resolve_today(today))
         from plan.render import render
@@ -148,7 +178,9 @@ def plan_command(
     except ExtctlError as err:
         if not detailed_exitcode:
             raise
-        click.echo(f"extctl: {err}", err=True)
+        from extctl.text import visible
+
+        click.echo(f"extctl: {visible(str(err))}", err=True)
         sys.exit(1)  # --detailed-exitcode: 1 is every error
     if detailed_exitcode:
         sys.exit(2 if plan.changes else 0)
@@ -189,13 +221,14 @@ def apply_command(
     from plan.render_text import render_text
 
     policy = get_policy(policy_path)
-    saved = load_plan(plan_file) if plan_file is not None else None
+    saved = load_plan(plan_file, policy.max_file_bytes) if plan_file is not None else None
     if saved is not None and target_name is not None and saved.target != target_name:
         raise UsageError(f"{plan_file} was made for target {saved.target!r}, not {target_name!r}")
     name = target_name or (saved.target if saved is not None and saved.digest_key else None)
     desired = _desired(file, policy, resolve_today(today))
     config = policy.target(name)
     target = open_target(config)
+    _warn_exposure(target)
     with stage(f"reading the PBX ({config.name})"):
         plan = prepare(desired, target, config, saved=saved, force=True)
     if not quiet:

@@ -28,7 +28,7 @@ def validate_command(
 
     policy = get_policy(policy_path)
     # Reading and parsing run in threads while pandas and pandera import.
-    jobs = [Prefetch(f) for f in (files or (DEFAULT_FILE,))]
+    jobs = [Prefetch(f, policy.max_file_bytes) for f in (files or (DEFAULT_FILE,))]
     from validate.reporters import render
     from validate.run import validate_prefetched
 
@@ -42,15 +42,18 @@ def validate_command(
 @click.command("fmt")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 if not canonical.")
-def fmt_command(files: tuple[str, ...], check: bool) -> None:
+@policy_option
+def fmt_command(files: tuple[str, ...], check: bool, policy_path: str) -> None:
     """Rewrite FILES (default: extensions.csv) in canonical form."""
+    from extctl.files import read_file
     from validate.fmt import canonical_bytes
 
+    limit = get_policy(policy_path).max_file_bytes
     unformatted = []
     for name in files or (DEFAULT_FILE,):
         path = Path(name)
         try:
-            data = path.read_bytes()
+            data = read_file(path, limit)
         except OSError as exc:
             raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
         new = canonical_bytes(data, name)

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from extctl.errors import ExtctlError
+from extctl.text import visible
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -78,7 +79,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ExtctlError as err:
-            click.echo(f"extctl: {err}", err=True)
+            click.echo(f"extctl: {visible(str(err))}", err=True)
             ctx.exit(err.exit_code)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from extctl.errors import UsageError
+from extctl.files import DEFAULT_MAX_FILE_BYTES, read_file
 
 SEVERITIES = ("error", "warning", "off")
 DEFAULT_RESERVED = ("911", "112", "999", "933", "988")
@@ -67,6 +68,7 @@ class Policy:
     notify: tuple[str, ...] = ()
     # [sip]: what credential cards tell phones (domain, ports, stun, support, qr_format...)
     sip: tuple[tuple[str, str], ...] = ()
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # any file extctl reads (extctl/files.py)
     # [hr] (extctl hr-sync): statuses meaning "gone" (lower case), and owner
     # addresses (fnmatch patterns) that are teams, not people.
     hr_gone_statuses: tuple[str, ...] = DEFAULT_GONE_STATUSES
@@ -131,18 +133,20 @@ def _sip(src: str, raw: Any) -> tuple[tuple[str, str], ...]:
             raise _fail(src, "sip.qr_format", f"must be one of {', '.join(QR_FORMATS)}")
         out.append((k, str(v)))
     return tuple(out)
+_TOP_KEYS.add("max_file_bytes")
 _TARGET_KEYS = {"kind", "url", "url_env", "default", "safety", "unsupported"}
 
 
 def load_policy(path: str | os.PathLike[str] = "extctl.toml", *, required: bool = False) -> Policy:
     """Read the policy; a missing file gives the defaults unless `required`."""
     p = Path(path)
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         if required:
             raise UsageError(f"{p}: policy file not found")
         return Policy()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        # The policy holds the size cap, so its own read uses the default one.
+        data = tomllib.loads(read_file(p).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{p}: cannot read policy file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -208,7 +212,7 @@ def _targets(src: str, raw: Any, safety: Safety) -> tuple[TargetConfig, ...]:
             raise _fail(src, key, "must be a table")
         kind = spec.get("kind")
         if not isinstance(kind, str):
-            raise _fail(src, f"{key}.kind", "is required (kamailio or asterisk)")
+            raise _fail(src, f"{key}.kind", "is required (kamailio, asterisk or fusionpbx)")
         url = spec.get("url")
         missing = ""
         if "url_env" in spec:
@@ -314,6 +318,8 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         path=src,
         notify=_notify(src, data.get("notify", [])),
         sip=_sip(src, data.get("sip", {})),
+        max_file_bytes=_int(src, "max_file_bytes",
+                            data.get("max_file_bytes", d.max_file_bytes), 1, 1 << 40),
         hr_gone_statuses=gone,
         hr_team_owners=team_owners,
     )

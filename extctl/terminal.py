@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
+from extctl.text import visible
+
 
 def use_colour(stream: TextIO, env: Mapping[str, str] = os.environ) -> bool:
     if env.get("NO_COLOR"):
@@ -62,6 +64,7 @@ class Progress:
             yield
             return
         start = time.monotonic()
+        what = visible(what)  # a stage may name a target from the policy
         if self.mode == "github":
             self._write(f"::group::{what}\n")
         done = threading.Event()

@@ -183,6 +183,7 @@ def changed_codes(saved: Mapping[str, str], now: Mapping[str, str]) -> list[str]
 TARGETS: dict[str, str] = {
     "kamailio": "pbx.kamailio:KamailioTarget",
     "asterisk": "pbx.asterisk:AsteriskTarget",
+    "fusionpbx": "pbx.fusionpbx:FusionpbxTarget",
 }
 
 

@@ -8,7 +8,6 @@ line, and never the password that was in the URL.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from extctl.errors import StalePlan, TargetError
-from pbx import sqlite_read
+from pbx import dburl, sqlite_read
 from pbx.base import STATE_COLUMNS, changed_codes, fingerprint, state_digests
 
 if TYPE_CHECKING:
@@ -38,7 +37,6 @@ DEFAULT_BUSY_SECONDS = 60
 STALE_NAMED = 20
 _DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql",
             "mariadb": "mysql+pymysql"}
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 MYSQL_DIALECTS = ("mysql", "mariadb")  # mariadb+pymysql:// keeps the name "mariadb"
 # Table options for the tables extctl creates on MySQL/MariaDB (ignored elsewhere):
 # InnoDB, or nothing is transactional; utf8mb4, or a latin1 server default
@@ -67,19 +65,14 @@ MANAGED_FIELDS = ("username", "password_source", "password_rotated", "remote", "
                   "high_risk", "notes")
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, safe for a message."""
-    return _PASSWORD_IN_URL.sub(r"\1***@", url)
-
-
 @dataclass(frozen=True)
 class Database:
     """One target's database: the parsed URL and how to talk to it."""
 
     name: str
     url: URL
-    shown: str  # masked, for messages
-    secret: str  # the URL password, scrubbed from every message
+    shown: str  # scheme://host:port/database only (pbx/dburl.py), for messages
+    secrets: tuple[str, ...]  # password and query values, scrubbed from driver text
 
     @property
     def dialect(self) -> str:
@@ -97,22 +90,15 @@ class Database:
             orig = getattr(exc, "orig", None) or exc
             lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
             detail = f": {lines[0]}" if lines else ""
-        if self.secret:  # the driver's text may quote the password; ours never does
-            detail = detail.replace(self.secret, "***")
+        # The driver's text may quote what it was given; ours never holds a secret.
+        detail = dburl.scrub(detail, self.secrets)
         return TargetError(f"target {self.name!r} ({self.shown}): {what}{detail}")
 
 
 def database(config: TargetConfig) -> Database:
     """Parse the target URL; a wrong scheme is a TargetError naming the known ones."""
-    shown = mask_url(config.url)
-    try:
-        url = sa.make_url(config.url)
-    except ArgumentError:
-        raise TargetError(
-            # not echoed: an unparsable URL may be a DSN or a secret pasted by mistake
-            f"target {config.name!r}: its url is not a database URL "
-            "(expected sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB)"
-        ) from None
+    url = dburl.parse_url(config.name, config.url)
+    shown = dburl.shown_url(url)
     backend, _, driver = url.drivername.partition("+")
     if backend not in _DRIVERS:
         raise TargetError(
@@ -121,7 +107,7 @@ def database(config: TargetConfig) -> Database:
         )
     if not driver:  # postgresql:// means psycopg 3, the one driver we depend on
         url = url.set(drivername=_DRIVERS[backend])
-    return Database(config.name, url, shown, url.password or "")
+    return Database(config.name, url, shown, dburl.url_secrets(url))
 
 
 def engine(db: Database, busy_seconds: int = DEFAULT_BUSY_SECONDS) -> Engine:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets as secrets_module
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from extctl.errors import TargetError
@@ -20,6 +22,20 @@ if TYPE_CHECKING:
 def generate_password() -> str:
     """192 bits from `secrets`, in characters every SIP phone accepts."""
     return secrets_module.token_urlsafe(24)
+
+
+def _create_private(path: Path) -> None:
+    """Create the empty database file 0600 before SQLite opens it: SQLite
+    gives its -journal and -wal files the database file's mode, so they are
+    private too (under any umask)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return  # created meanwhile (another apply): not ours to change
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode is already 0600 under any umask; be explicit
+    finally:
+        os.close(fd)
 
 
 class SqlTarget(ABC):
@@ -80,6 +96,8 @@ class SqlTarget(ABC):
         created = path is not None and not path.exists()
         if path is not None and not path.parent.is_dir():
             raise self.db.fail(f"directory {path.parent} does not exist")
+        if created and path is not None:
+            _create_private(path)
         try:
             with sql.transaction(self.db, self._engine, write=True,
                                  busy_seconds=self._busy) as conn:
@@ -117,6 +135,21 @@ class SqlTarget(ABC):
         if not rows.empty:
             self._insert(conn, rows.reset_index(drop=True), passwords.reset_index(drop=True))
             sql.bulk_insert(conn, "extctl_managed", sql.managed_frame(rows))
+
+    def exposure(self) -> str | None:
+        """A warning when the SQLite database (plaintext SIP passwords) is
+        readable or writable by every local user. Its mode is left as it is:
+        the group that lets Kamailio or Asterisk in is the administrator's
+        choice, so extctl only says what to change."""
+        path = self.db.sqlite_path
+        try:
+            mode = path.stat().st_mode & 0o777 if path is not None else 0
+        except OSError:
+            return None
+        if not mode & 0o007:
+            return None
+        return (f"{path} is accessible to every local user (mode {mode:04o}) and holds the "
+                f"SIP passwords: chmod o-rwx {path} (extctl creates it 0600)")
 
     # -- per kind ------------------------------------------------------------
     def _check_versions(self, conn: Connection) -> None:  # noqa: B027 - optional hook

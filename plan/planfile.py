@@ -9,21 +9,61 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, get_args
 
 from extctl.errors import UsageError
+from extctl.files import DEFAULT_MAX_FILE_BYTES, read_file
 from plan.changes import Action, Change, FieldChange, PasswordChange, Plan, Safety
 from plan.render_json import FORMAT, VERSION, render_json
 
 _ACTIONS = frozenset(get_args(Action))
 
 
+# How every saved plan starts (render_json writes "format" first).
+_PLAN_HEAD = re.compile(rb'\A\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + rb'"')
+
+
+def check_out_path(path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]],
+                   *, force: bool = False) -> None:
+    """Refuse to save a plan over one of the command's `inputs` (the CSV, the
+    policy: never, even with --force) or over an existing file that is not a
+    previous plan (unless `force`). UsageError saying why."""
+    p = Path(path)
+    if not p.exists() and not p.is_symlink():
+        return
+    for other in inputs:
+        try:
+            same = p.exists() and Path(other).exists() and p.samefile(other)
+        except OSError:
+            same = False
+        if same:
+            raise UsageError(f"--out {p}: that is {other}, an input of this command; "
+                             "save the plan under another name (e.g. plan.json)")
+    if force:
+        return
+    try:
+        with open(p, "rb") as f:
+            head = f.read(256) if p.is_file() else b""
+    except OSError:
+        head = b""
+    if not _PLAN_HEAD.match(head):
+        raise UsageError(f"--out {p}: the file exists and is not a plan saved by extctl; "
+                         "choose another name, or pass --force to overwrite it")
+
+
 def save_plan(plan: Plan, path: str | os.PathLike[str]) -> None:
+    """Write the plan atomically, readable by its owner only (0600)."""
     p = Path(path)
     tmp = p.with_name(p.name + ".tmp")
     try:
-        tmp.write_text(render_json(plan), encoding="utf-8")
+        # 0600 from the start (O_CREAT's mode; fchmod covers a leftover .tmp).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(fd, 0o600)
+            f.write(render_json(plan))
         tmp.replace(p)  # never leave a half-written plan behind
     except OSError as exc:
         raise UsageError(f"{p}: cannot write the plan: {exc.strerror or exc}") from None
@@ -92,10 +132,10 @@ def plan_from_dict(data: Any) -> Plan:
     )
 
 
-def load_plan(path: str | os.PathLike[str]) -> Plan:
+def load_plan(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_BYTES) -> Plan:
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(read_file(p, limit).decode("utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{p}: plan file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

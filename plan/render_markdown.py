@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 
+from extctl.text import visible
 from plan.changes import Change, Plan
 from plan.render_text import SYMBOL, describe_fields, named, summary_line, unsafe_banner
 
@@ -20,7 +21,7 @@ _TAIL_RESERVE = 400  # room kept for the closing lines and the "and N more" row
 
 def cell(text: str) -> str:
     # "->" reads better as an arrow than as the escaped "-&gt;".
-    text = text.replace(" -> ", " → ")
+    text = visible(text).replace(" -> ", " → ")
     escaped = html.escape(text, quote=False).replace("|", "\\|").replace("@", "&#64;")
     return escaped.replace("\r", " ").replace("\n", " ").replace("`", "&#96;")
 

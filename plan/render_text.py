@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 
+from extctl.text import json_quoted, visible_lines
 from plan.changes import Change, FieldChange, Plan
 
 SYMBOL = {"create": "+", "delete": "-", "update": "~", "disable": "~", "enable": "~"}
@@ -21,8 +21,9 @@ _PASSWORD_REASON = {
 
 
 def show(value: str) -> str:
-    """A value as written in a plan: bare when unambiguous, else JSON-quoted."""
-    return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+    """A value as written in a plan: bare when unambiguous, else JSON-quoted
+    (and visible: a plan is read in CI logs and on terminals)."""
+    return value if _PLAIN.fullmatch(value) else json_quoted(value)
 
 
 def describe_fields(change: Change) -> list[str]:
@@ -86,4 +87,5 @@ def render_text(plan: Plan) -> str:
             f"Unmanaged on the PBX, left alone: {named(plan.unmanaged, MAX_UNSAFE_NAMED)}"
         )
     lines.append(summary_line(plan) if plan.changes else "No changes.")
-    return "\n".join(lines) + "\n"
+    # Codes, warnings and unmanaged names come from the CSV or the PBX as well.
+    return visible_lines(lines) + "\n"

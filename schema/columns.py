@@ -45,3 +45,11 @@ AUTO_PASSWORD: Final[str] = "auto"
 TRANSPORTS: Final[tuple[str, ...]] = ("udp", "tcp", "tls")
 SECRET_COLUMNS: Final[frozenset[str]] = frozenset({"password"})
 MASK: Final[str] = "***"
+
+
+def mask_prefix(text: str) -> str:
+    """A cell that may be a secret, quoted for a message: at most its first
+    quarter (3 characters at most), then ***. A header cell of a file whose
+    first line is data is quoted this way (it may be a password)."""
+    keep = min(3, len(text) // 4)
+    return repr(text[:keep] + MASK)

@@ -12,13 +12,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from extctl.background import Background
-from schema.columns import COLUMNS, REQUIRED
+from extctl.files import DEFAULT_MAX_FILE_BYTES, read_file
+from schema.columns import COLUMNS, REQUIRED, mask_prefix
 from validate.findings import Finding
 
 if TYPE_CHECKING:
@@ -131,12 +131,12 @@ class Prefetch:
     """Read and parse one file in a thread (pyarrow and numpy release the GIL),
     so the caller can import pandas and pandera meanwhile."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self.path = path
-        self._job = Background(lambda: parse(Path(path).read_bytes()))
+        self._job = Background(lambda: parse(read_file(path, limit)))
 
     def result(self) -> Parsed:
-        """The parse; re-raises the OSError of reading the file."""
+        """The parse; re-raises the OSError (or UsageError) of reading the file."""
         return self._job.result()
 
 
@@ -161,9 +161,11 @@ def _read_header(text: str) -> tuple[tuple[str, ...] | None, list[Finding], list
     known: list[int] = []
     for i, name in enumerate(names):
         if name not in COLUMNS:
+            # Never quoted whole: a file without its header row has data here,
+            # perhaps a password (see schema.columns.mask_prefix).
             hint = _closest(name)
             findings.append(finding(1, "header-unknown-column",
-                                     f"unknown column {name!r}" +
+                                     f"unknown column {mask_prefix(name)} (field {i + 1})" +
                                      (f": did you mean {hint!r}?" if hint else
                                       f"; known columns: {','.join(COLUMNS)}")))
         elif name in seen:
@@ -173,9 +175,12 @@ def _read_header(text: str) -> tuple[tuple[str, ...] | None, list[Finding], list
         else:
             seen[name] = i
             known.append(i)
+    no_header = "" if known else (": the first line looks like data, not a header; add the "
+                                  f"header row ({','.join(COLUMNS[:2])},...) above it")
     for req in sorted(REQUIRED - set(names), key=COLUMNS.index):
         findings.append(finding(1, "header-missing-column",
-                                 f"required column {req!r} is missing from the header"))
+                                 f"required column {req!r} is missing from the header"
+                                 + no_header))
     if any(f.rule == "header-missing-column" for f in findings):
         return None, findings, known
     return tuple(names), findings, known

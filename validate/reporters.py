@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 
+from extctl.text import visible, visible_lines
 from validate.findings import FileReport, Finding
 
 # GitHub shows at most ten annotations of a kind per step; the rest go to the log.
 GITHUB_ANNOTATION_LIMIT = 10
-
 
 def _where(report: FileReport, f: Finding) -> str:
     parts = [report.path, str(f.line or 1)]
@@ -35,11 +36,13 @@ def render_text(reports: Sequence[FileReport]) -> str:
             level = "" if f.severity == "error" else "warning: "
             lines.append(f"{_where(r, f)}: {level}{f.message} [{f.rule}]")
     lines.append(_summary(reports))
-    return "\n".join(lines) + "\n"
+    return visible_lines(lines) + "\n"
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message, as the runner unescapes it (after
+    `visible`, no line break is left; the escaping still keeps the rule)."""
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_prop(text: str) -> str:
@@ -69,8 +72,14 @@ def render_github(reports: Sequence[FileReport]) -> str:
     if total > shown:
         out.append(f"::notice title=extctl validate::{total - shown} more findings are listed "
                    "in the log below (GitHub shows ten annotations per step)")
-    # Every finding in the log too, since annotations are capped.
-    out.append(render_text(reports).rstrip("\n"))
+    # Every finding in the log too, since annotations are capped. The runner
+    # reads every line of a step's output as a possible command (`::cmd::` at
+    # the start, `##[cmd]` anywhere), and the log quotes the CSV: it goes out
+    # between ::stop-commands:: and its token, which the CSV cannot contain
+    # (the token is a hash of the very text it closes).
+    log = render_text(reports).rstrip("\n")
+    token = hashlib.sha256(log.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    out += [f"::stop-commands::{token}", log, f"::{token}::"]
     return "\n".join(out) + "\n"
 
 

@@ -7,7 +7,6 @@ one pass), with the physical line of the row and the column.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from extctl.errors import UsageError
+from extctl.files import read_file
 from extctl.policy import Policy
 from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
 from schema.derive import add_derived
@@ -41,7 +41,7 @@ def _unreadable(path: str, exc: OSError) -> UsageError:
 
 def validate_path(path: str, policy: Policy, today: dt.date) -> FileReport:
     try:
-        data = Path(path).read_bytes()
+        data = read_file(path, policy.max_file_bytes)
     except OSError as exc:
         raise _unreadable(path, exc) from None
     return validate_bytes(data, path, policy, today)
@@ -90,13 +90,54 @@ def validate_bytes(
     if table is None:
         return FileReport(path=path, rows=0, findings=tuple(findings), readable=False)
     frame = complete_frame(table.frame, table.lines)
-    findings += _row_findings(frame, policy, today)
+    findings += _row_findings(frame, policy, today, hide_values=_shifted(table.header,
+                                                                          file_findings))
     findings.sort(key=lambda f: (f.line or 0, _COLUMN_ORDER.get(f.column or "", -1), f.rule))
     return FileReport(path=path, rows=len(frame), findings=tuple(findings),
                       frame=normalise(frame) if keep_frame else None, header=table.header)
 
 
-def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[Finding]:
+# File-level findings after which the header no longer says what the cells are.
+_LAYOUT_DOUBT = frozenset({"header-unknown-column", "header-duplicate-column",
+                           "file-field-count"})
+
+
+def _shifted(header: tuple[str, ...], file_findings: list[Finding]) -> bool:
+    """Whether a cell may be a password filed under another column: the
+    header has an unknown or duplicate column, a row has the wrong number of
+    fields, or `password` is not where the canonical order puts it among the
+    header's columns (`code,name,password,username` over rows written in the
+    usual order puts each password under `username`)."""
+    if any(f.rule in _LAYOUT_DOUBT for f in file_findings):
+        return True
+    known = [h for h in header if h in _COLUMN_ORDER]
+    if "password" not in known:
+        return False
+    return known.index("password") != sorted(known, key=_COLUMN_ORDER.__getitem__).index(
+        "password")
+
+
+class Hidden(str):
+    """A cell whose text a message must not show: it formats and reprs as
+    ***, but compares, hashes and measures as itself, so the message
+    functions (schema/messages.py) work on it unchanged."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return format(MASK, spec)
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+    def __str__(self) -> str:
+        return MASK
+
+
+def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
+                  hide_values: bool = False) -> list[Finding]:
+    """Findings of every row; `hide_values` (a doubtful header) masks every
+    cell in messages and values, not only the password column."""
     if frame.empty:
         return []
     # Start the two costly checks in a second process first, so they run
@@ -137,7 +178,9 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date) -> list[F
     for number, idx in zip(numbers.tolist(), indices.tolist(), strict=True):
         b = bound[number]
         row = {**rows[idx], "_idx": str(idx), "_column": b.column}
-        value = MASK if b.column in SECRET_COLUMNS else row[b.column]
+        if hide_values:
+            row = {k: Hidden(v) if k in _COLUMN_ORDER else v for k, v in row.items()}
+        value = MASK if b.column in SECRET_COLUMNS or hide_values else row[b.column]
         out.append(Finding(line=int(row["line"]), column=b.column, rule=b.rule,
                            severity=b.severity, message=message(b.rule, row, ctx),
                            value=value))

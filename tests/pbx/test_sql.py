@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extctl.errors import StalePlan, TargetError
+from extctl.errors import StalePlan, TargetError, UsageError
 from extctl.policy import TargetConfig
 from pbx import sql
 from pbx.kamailio import KamailioTarget
@@ -26,23 +26,55 @@ def assert_clean(err: BaseException) -> None:
     assert SECRET not in text and "\n" not in text and text
 
 
-def test_mask_url_and_driver_mapping() -> None:
+def test_shown_url_and_driver_mapping() -> None:
     url = f"postgresql://extctl:{SECRET}@db.example:5432/pbx"
-    assert sql.mask_url(url) == "postgresql://extctl:***@db.example:5432/pbx"
     db = sql.database(TargetConfig("p", "kamailio", url))
+    assert db.shown == "postgresql://db.example:5432/pbx"
     assert db.url.drivername == "postgresql+psycopg"
-    assert SECRET not in db.shown
     assert sql.database(TargetConfig("s", "kamailio", "sqlite:///x.db")).dialect == "sqlite"
+    assert sql.database(TargetConfig("s", "kamailio", "sqlite:///x.db")).shown == "sqlite:///x.db"
 
 
 def test_failure_scrubs_the_password_from_the_driver_text_only() -> None:
     # A short password must not mangle the URL or extctl's own words.
     db = sql.database(TargetConfig("p", "kamailio", "postgresql://u:p@127.0.0.1:1/x"))
     err = db.fail("cannot connect", OSError('password "p" rejected on port 1'))
-    assert str(err) == ("target 'p' (postgresql://u:***@127.0.0.1:1/x): cannot connect: "
+    assert str(err) == ("target 'p' (postgresql://127.0.0.1:1/x): cannot connect: "
                         '***assword "***" rejected on ***ort 1')
     long = sql.database(TargetConfig("p", "kamailio", f"postgresql://u:{SECRET}@h/x"))
     assert_clean(long.fail("cannot connect", OSError(f"auth failed for {SECRET}")))
+
+
+# Issue 7 item 9: the exact URLs of the issue, through a real connection attempt.
+@pytest.mark.parametrize("url", [
+    "postgresql://pbx@127.0.0.1:{port}/pbx?password=S3cr3t",
+    "postgresql://pbx@127.0.0.1:{port}/pbx?sslmode=disable&password=S3cr3t",
+    "postgresql://pbx:S3cr3t word@127.0.0.1:{port}/pbx",
+    "postgresql://pbx:S3cr3t%40x@127.0.0.1:{port}/pbx",
+])
+def test_no_userinfo_or_query_value_in_any_message(url: str) -> None:
+    t = kam(url.format(port=free_port()))
+    with pytest.raises(TargetError, match="cannot connect") as info:
+        t.read_state()
+    text = str(info.value)
+    assert "S3cr3t" not in text and "pbx@" not in text and "password" not in text
+    assert "127.0.0.1" in text and "/pbx" in text  # still says which server
+
+
+def test_driver_text_quoting_a_query_value_is_scrubbed() -> None:
+    db = sql.database(TargetConfig("p", "kamailio", "postgresql://h/x?password=S3cr3t"))
+    assert "S3cr3t" not in str(db.fail("bad", OSError('invalid password "S3cr3t"')))
+
+
+@pytest.mark.parametrize("url", ["postgresql://pbx:Ab@cd1234@127.0.0.1/pbx",
+                                 "postgresql://pbx:Ab@cd1234@host:abc/pbx",
+                                 "postgresql://pbx:S3cr3t@host:abc/pbx",
+                                 "postgresql://pbx:S3cr3t@host:99999/pbx"])
+def test_malformed_urls_are_usage_errors_that_quote_nothing(url: str) -> None:
+    with pytest.raises(UsageError) as info:
+        kam(url)
+    assert "cd1234" not in str(info.value) and "S3cr3t" not in str(info.value)
+    assert info.value.exit_code == 2
 
 
 @pytest.mark.parametrize("url", [f"oracle://u:{SECRET}@h/db", f"not a url {SECRET}",

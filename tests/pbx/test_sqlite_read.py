@@ -53,7 +53,7 @@ def test_a_value_holding_the_separator_declines_and_read_frame_falls_back(db: Pa
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO t VALUES (?, 5, 'q', 'r')", (f"x{sqlite_read.SEP}y",))
     assert fast(db, "SELECT a, n FROM t") is None
-    database = Database("t", sa.make_url(f"sqlite:///{db}"), "", "")
+    database = Database("t", sa.make_url(f"sqlite:///{db}"), "", ())
     with transaction(database, engine(database), write=False) as conn:
         got = read_frame(conn, "SELECT a, n FROM t")
     pd.testing.assert_frame_equal(got, slow(db, "SELECT a, n FROM t"))
