@@ -101,17 +101,17 @@ def read_rows(file: str) -> tuple[pd.DataFrame, int]:
     rotation is an error for `validate` and a line of this report), and the
     row checks (zxcvbn, libphonenumber) would cost most of the budget.
     """
-    from pathlib import Path
 
     import pandas as pd
 
     from extctl.errors import CheckFailed
+    from extctl.files import read_file
     from schema.columns import COLUMNS
     from validate.fmt import normalise
     from validate.reader import read_table
 
     try:
-        data = Path(file).read_bytes()
+        data = read_file(file)  # regular files only, size-capped (threat model)
     except OSError as exc:
         raise UsageError(f"{file}: cannot read: {exc.strerror}") from None
     table, findings = read_table(data)

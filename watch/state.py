@@ -28,8 +28,10 @@ def load(path: str | os.PathLike[str] | None) -> pd.Series:
     empty = pd.Series([], dtype="datetime64[ns, UTC]", index=pd.Index([], dtype=object))
     if path is None or not Path(path).exists():
         return empty
+    from extctl.files import read_file
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_file(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path}: not a readable audit state file ({exc}); remove it to "
                          "start afresh") from None

@@ -144,3 +144,13 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_duration(text: str) -> None:
     with pytest.raises(UsageError, match="max-unregistered"):
         parse_duration(text)
+
+
+def test_state_file_is_read_only_from_a_regular_file(tmp_path: Path) -> None:
+    # A state path pointing at a device or a FIFO must not hang or grow memory.
+    fifo = tmp_path / "state.json"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="regular"):
+        state_file.load(fifo)
+    with pytest.raises(UsageError):
+        state_file.load("/dev/zero")
