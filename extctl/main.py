@@ -30,6 +30,9 @@ COMMANDS: dict[str, str] = {
     "hr-sync": "extctl.cmd_edit:hr_sync_command",
     "export": "extctl.cmd_edit:export_command",
     "ci": "extctl.cmd_ci:ci_group",
+    "audit": "extctl.cmd_watch:audit_command",
+    "credentials": "extctl.cmd_watch:credentials_command",
+    "report": "extctl.cmd_watch:report_command",
 }
 SHORT_HELP: dict[str, str] = {
     "validate": "Check extensions.csv against the schema and policy.",
@@ -41,6 +44,9 @@ SHORT_HELP: dict[str, str] = {
     "hr-sync": "Disable extensions whose owner left, per an HR export.",
     "export": "Write the PBX's extensions as a canonical extensions.csv.",
     "ci": "Steps of the GitHub workflows (PR comment, summary, drift issue, tip).",
+    "audit": "List extensions not registered for too long; alert through Apprise.",
+    "credentials": "The setup card (and QR code) for one extension's phone.",
+    "report": "The monthly review (markdown, csv or html).",
 }
 
 

@@ -64,6 +64,10 @@ class Policy:
     safety: Safety = field(default_factory=Safety)
     targets: tuple[TargetConfig, ...] = ()
     path: str | None = None
+    # audit alerts: names of environment variables holding Apprise URLs
+    notify: tuple[str, ...] = ()
+    # [sip]: what credential cards tell phones (domain, ports, stun, support, qr_format...)
+    sip: tuple[tuple[str, str], ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # any file extctl reads (extctl/files.py)
     allow_literal_passwords: bool = True
     password_words: tuple[str, ...] = ()
@@ -123,8 +127,29 @@ _TOP_KEYS = {
     "min_guess_bits", "max_call_limit", "rotation_days", "severity", "safety", "targets",
     "allow_literal_passwords", "password_words", "allowed_ips_widest_ipv4",
     "allowed_ips_widest_ipv6",
+    "notify", "sip",
     "hr",
 }
+SIP_KEYS = {"domain", "server", "udp_port", "tls_port", "stun", "support", "qr_format",
+            "provider_id"}
+QR_FORMATS = ("sessiontalk", "acrobits")
+
+
+def _sip(src: str, raw: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise _fail(src, "sip", "must be a table: [sip] domain = ..., stun = ...")
+    out = []
+    for k, v in raw.items():
+        if k not in SIP_KEYS:
+            raise _fail(src, f"sip.{k}", f"unknown key (known: {', '.join(sorted(SIP_KEYS))})")
+        if k in ("udp_port", "tls_port"):
+            _int(src, f"sip.{k}", v, 1, 65535)
+        elif not isinstance(v, str):
+            raise _fail(src, f"sip.{k}", "must be a string")
+        if k == "qr_format" and v not in QR_FORMATS:
+            raise _fail(src, "sip.qr_format", f"must be one of {', '.join(QR_FORMATS)}")
+        out.append((k, str(v)))
+    return tuple(out)
 _TOP_KEYS.add("max_file_bytes")
 _TARGET_KEYS = {"kind", "url", "url_env", "default", "safety", "unsupported"}
 
@@ -324,6 +349,8 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         safety=safety,
         targets=_targets(src, data.get("targets", {}), safety),
         path=src,
+        notify=_notify(src, data.get("notify", [])),
+        sip=_sip(src, data.get("sip", {})),
         max_file_bytes=_int(src, "max_file_bytes",
                             data.get("max_file_bytes", d.max_file_bytes), 1, 1 << 40),
         allow_literal_passwords=allow_literal,
@@ -335,3 +362,13 @@ def parse_policy(data: dict[str, Any], src: str = "extctl.toml") -> Policy:
         hr_gone_statuses=gone,
         hr_team_owners=team_owners,
     )
+
+
+def _notify(src: str, raw: Any) -> tuple[str, ...]:
+    # names, not URLs: an Apprise URL holds its token, and this file is in git
+    if not isinstance(raw, list) or not all(
+        isinstance(n, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) for n in raw
+    ):
+        raise _fail(src, "notify", "must be a list of environment variable names holding "
+                    'Apprise URLs, like ["AUDIT_SLACK_URL"]')
+    return tuple(raw)

@@ -88,6 +88,39 @@ class AsteriskTarget(SqlTarget):
         if "ps_contacts" in sql.table_names(conn):
             # a contact names its endpoint; its id starts with the AOR (= the code)
             registrations.delete_in(conn, "ps_contacts", "endpoint", users["code"].tolist())
+    def _read_registrations(self, conn: Connection) -> pd.DataFrame:
+        """`ps_contacts` rows as Asterisk's realtime writes them: id "AOR;@hash",
+        expiration_time epoch seconds (text on SQLite). Only columns every
+        Asterisk since 13 has are read; the AOR is the code (one AOR per
+        endpoint here). Asterisk records no registration time: last_seen is NaT."""
+        from pbx import registrations_read as regread
+
+        present = sql.table_names(conn)
+        if "ps_contacts" not in present:
+            return regread.empty()
+        # substr/instr are spelled differently per dialect: split the id in pandas
+        frame = sql.read_frame(conn, "SELECT id, uri, expiration_time, user_agent "
+                                     "FROM ps_contacts")
+        aor = frame["id"].str.split(";@", n=1).str[0]
+        if {"ps_endpoints", "ps_auths"} <= present:
+            ends = sql.read_frame(conn, "SELECT e.id AS code, a.username FROM ps_endpoints e "
+                                        "LEFT JOIN ps_auths a ON a.id = e.auth")
+            lookup = ends.drop_duplicates("code").set_index("code")["username"]
+        else:
+            lookup = frame.iloc[:0].set_index("id")["uri"]
+        known = aor.isin(lookup.index)
+        code = aor.where(known, "")
+        username = aor.map(lookup).fillna("")
+        import pandas as pd
+
+        return pd.DataFrame({
+            "code": code.astype(str), "username": username.astype(str).where(
+                username != "", aor.astype(str)),
+            "contact": frame["uri"], "source_ip": regread.host_of(frame["uri"]),
+            "user_agent": frame["user_agent"],
+            "expires": regread.epoch_times(frame["expiration_time"]),
+            "last_seen": pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]"),
+        }).reset_index(drop=True)
 
     def _delete(self, conn: Connection, old: pd.DataFrame) -> None:
         import pandas as pd

@@ -40,12 +40,13 @@ class ApplyRequest:
     digest_key: str
 
 
-@dataclass(frozen=True)
-class Registration:
-    username: str
-    contact: str
-    user_agent: str
-    last_seen: str  # ISO 8601 UTC
+# Columns of Target.read_registrations(): one row per registration (contact).
+# code: the extension's code ("" when the registration maps to no extension);
+# source_ip: the address the REGISTER came from ("" when unknown); expires and
+# last_seen: tz-aware UTC pandas datetimes, NaT when the PBX does not say.
+REGISTRATION_COLUMNS: tuple[str, ...] = (
+    "code", "username", "contact", "source_ip", "user_agent", "expires", "last_seen",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,11 @@ class Target(Protocol):
 
     def apply(self, request: ApplyRequest) -> None:
         """All or nothing, under a lock; StalePlan if the state no longer matches."""
+        ...
+
+    def read_registrations(self) -> pd.DataFrame:
+        """Current registrations, REGISTRATION_COLUMNS (see above); empty when the
+        PBX holds none or has no registration table yet; TargetError when unreachable."""
         ...
 
 

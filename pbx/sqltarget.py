@@ -80,6 +80,20 @@ class SqlTarget(ABC):
         frame = self._reconcile(conn, self._read(conn), meta)
         return sql.finish_state(frame, meta, self.missing_all)
 
+    def read_registrations(self) -> pd.DataFrame:
+        """Target.read_registrations: the kind's registration table, REGISTRATION_COLUMNS."""
+        from pbx import registrations_read as regread
+
+        path = self.db.sqlite_path
+        if path is not None and not path.exists():
+            return regread.empty()
+        with sql.transaction(self.db, self._engine, write=False) as conn:
+            return self._read_registrations(conn)
+
+    def _read_registrations(self, conn: Connection) -> pd.DataFrame:
+        raise TargetError(f"target {self.config.name!r}: kind {self.kind!r} cannot read "
+                          "registrations")
+
     # -- writing -------------------------------------------------------------
     def apply(self, request: ApplyRequest) -> None:
         path = self.db.sqlite_path

@@ -1,0 +1,1 @@
+"""Watching the live PBX: the registration audit, the monthly report, credential cards."""
