@@ -117,17 +117,8 @@ class FusionpbxTarget:
 
     def _write(self, conn: Connection, domain_uuid: str, state: pd.DataFrame,
                pbx_rows: pd.DataFrame, request: ApplyRequest) -> flushing.Flush:
-        deletes, creates, updates = sql.action_codes(request)
         chosen = pbx_rows[pbx_rows["chosen"]].set_index("code")
-        unmanaged = set(state.loc[state["managed"] != "true", "code"])
-        if touched := sorted(unmanaged & set(deletes)):
-            raise self.db.fail(f"the plan deletes unmanaged extensions {', '.join(touched[:20])}"
-                               "; extctl never touches those")
-        rows = sql.desired_rows(request)
-        wanted = set(creates) | set(updates)
-        rows = rows[sql.isin(rows["code"], wanted)].sort_values("code", kind="stable")
-        if missing := sorted(wanted - set(rows["code"])):
-            raise TargetError(f"the plan has no desired row for {', '.join(missing[:20])}")
+        deletes, _, rows = sql.planned_rows(self.db, state, request)
         rows = rows.reset_index(drop=True)
         if problems := fsql.conflicts(rows, pbx_rows):
             named = "; ".join(f"{code} {column}: {msg}" for code, column, msg in problems[:20])

@@ -463,3 +463,23 @@ def action_codes(request: ApplyRequest) -> tuple[list[str], list[str], list[str]
                      if c.action in ("update", "disable", "enable"))
     return deletes, creates, updates
 
+
+def planned_rows(db: Database, state: pd.DataFrame, request: ApplyRequest
+                 ) -> tuple[list[str], list[str], pd.DataFrame]:
+    """(deletes, updates) of action_codes and the desired rows to write (creates
+    and updates, by code).
+
+    Refuses, before anything is written, a plan that would delete an unmanaged
+    extension or that lacks the desired row of a code it creates or updates."""
+    deletes, creates, updates = action_codes(request)
+    unmanaged = set(state.loc[state["managed"] != "true", "code"])
+    if touched := sorted(unmanaged & set(deletes)):
+        raise db.fail(f"the plan deletes unmanaged extensions {', '.join(touched[:20])}"
+                      "; extctl never touches those")
+    rows = desired_rows(request)
+    wanted = set(creates) | set(updates)
+    rows = rows[isin(rows["code"], wanted)].sort_values("code", kind="stable")
+    if missing := sorted(wanted - set(rows["code"])):
+        raise TargetError(f"the plan has no desired row for {', '.join(missing[:20])}")
+    return deletes, updates, rows
+

@@ -118,16 +118,7 @@ class SqlTarget(ABC):
     def _apply(self, conn: Connection, state: pd.DataFrame, request: ApplyRequest) -> None:
         import pandas as pd
 
-        deletes, creates, updates = sql.action_codes(request)
-        unmanaged = set(state.loc[state["managed"] != "true", "code"])
-        if touched := sorted(unmanaged & set(deletes)):
-            raise self.db.fail(f"the plan deletes unmanaged extensions {', '.join(touched[:20])}"
-                               "; extctl never touches those")
-        rows = sql.desired_rows(request)
-        wanted = set(creates) | set(updates)
-        rows = rows[sql.isin(rows["code"], wanted)].sort_values("code", kind="stable")
-        if missing := sorted(wanted - set(rows["code"])):
-            raise TargetError(f"the plan has no desired row for {', '.join(missing[:20])}")
+        deletes, updates, rows = sql.planned_rows(self.db, state, request)
         passwords = sql.new_passwords(rows, state, request.secrets, generate_password)
         # Deletes first, then every create/update is (re)written from its full row:
         # removing an updated extension's rows and inserting them anew is one
