@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.markdown import BODY_BUDGET, TAIL_RESERVE, caution, table
+from pipeline.markdown import BODY_BUDGET, TAIL_RESERVE, caution
 from pipeline.risky import risk_counts, risk_rank, risky_first
 from plan.changes import Plan
-from plan.render_markdown import cell
+from plan.render_markdown import cell, table
 from plan.render_text import summary_line
 from validate.findings import FileReport, Finding
 

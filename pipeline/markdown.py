@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from plan.changes import Change, Plan
+from plan.changes import Plan
 from plan.render_markdown import cell
-from plan.render_text import SYMBOL, describe_fields, render_text, unsafe_banner
+from plan.render_text import render_text, unsafe_banner
 
 # GitHub rejects a comment or issue body over 65,536 characters; keep room for
 # the sticky-comment action's hidden header.
@@ -15,28 +15,6 @@ BODY_BUDGET = 60_000
 # A job summary may hold 1 MiB per step.
 SUMMARY_BUDGET = 900_000
 TAIL_RESERVE = 600  # room for the "… and N more" row and the closing lines
-
-
-def row(change: Change) -> str:
-    parts = [p for p in describe_fields(change) if not p.startswith("managed:")]
-    action = change.action + (" (adopt)" if "managed" in change.field_map() else "")
-    symbol = SYMBOL[change.action]
-    return f"| `{symbol}` {action} | {cell(change.code)} | {cell('; '.join(parts))} |"
-
-
-def table(changes: list[Change], budget: int, more: str) -> tuple[list[str], int]:
-    """Table lines within `budget` characters, and how many rows did not fit."""
-    lines = ["| action | code | changes |", "|---|---|---|"]
-    used = sum(len(x) + 1 for x in lines)
-    for i, change in enumerate(changes):
-        line = row(change)
-        if used + len(line) + 1 > budget:
-            left = len(changes) - i
-            lines.append(f"| … | … and {left} more | {more} |")
-            return lines, left
-        lines.append(line)
-        used += len(line) + 1
-    return lines, 0
 
 
 def caution(plan: Plan) -> list[str]:

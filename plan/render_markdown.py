@@ -26,26 +26,28 @@ def cell(text: str) -> str:
     return escaped.replace("\r", " ").replace("\n", " ").replace("`", "&#96;")
 
 
-def _row(change: Change) -> str:
-    parts = describe_fields(change)
+def row(change: Change) -> str:
+    """One table row; the bookkeeping `managed` field shows as "(adopt)" instead."""
+    parts = [p for p in describe_fields(change) if not p.startswith("managed:")]
     action = change.action + (" (adopt)" if "managed" in change.field_map() else "")
-    parts = [p for p in parts if not p.startswith("managed:")]
     symbol = SYMBOL[change.action]
     return f"| `{symbol}` {action} | {cell(change.code)} | {cell('; '.join(parts))} |"
 
 
-def _table(changes: list[Change], budget: int) -> tuple[list[str], int]:
-    """Table lines within `budget` characters, and how many rows were left out."""
+def table(changes: list[Change], budget: int,
+          more: str = "see `extctl plan` output") -> tuple[list[str], int]:
+    """Table lines within `budget` characters, and how many rows were left out
+    (the last row then says how many, and `more` where to find them)."""
     lines = ["| action | code | changes |", "|---|---|---|"]
     used = sum(len(x) + 1 for x in lines)
     for i, change in enumerate(changes):
-        row = _row(change)
-        if used + len(row) + 1 > budget:
+        line = row(change)
+        if used + len(line) + 1 > budget:
             left = len(changes) - i
-            lines.append(f"| … | … and {left} more | see `extctl plan` output |")
+            lines.append(f"| … | … and {left} more | {more} |")
             return lines, left
-        lines.append(row)
-        used += len(row) + 1
+        lines.append(line)
+        used += len(line) + 1
     return lines, 0
 
 
@@ -69,12 +71,12 @@ def render_markdown(plan: Plan) -> str:
     if changes:
         used = sum(len(x) + 1 for x in lines)
         budget = MAX_CHARS - used - _TAIL_RESERVE
-        table, _ = _table(changes, budget)
+        rows, _ = table(changes, budget)
         if len(changes) > DETAILS_AFTER:
             lines += ["", f"<details><summary>All {len(changes)} changes</summary>", "",
-                      *table, "", "</details>"]
+                      *rows, "", "</details>"]
         else:
-            lines += ["", *table]
+            lines += ["", *rows]
     text = "\n".join(lines) + "\n"
     # The head itself is bounded (named() caps lists), but keep the promise
     # whatever the input: never exceed the cap.
