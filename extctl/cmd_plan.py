@@ -31,7 +31,7 @@ def _desired(file: str, policy: Policy, today: dt.date) -> pd.DataFrame:
     from validate.parse import Prefetch
 
     # parses in a thread while pandas and pandera import
-    job = Prefetch(file, policy.max_file_bytes)
+    job = Prefetch(file, policy)
     from validate.reporters import render
     from validate.run import validate_prefetched
 

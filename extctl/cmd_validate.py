@@ -28,7 +28,7 @@ def validate_command(
 
     policy = get_policy(policy_path)
     # Reading and parsing run in threads while pandas and pandera import.
-    jobs = [Prefetch(f, policy.max_file_bytes) for f in (files or (DEFAULT_FILE,))]
+    jobs = [Prefetch(f, policy) for f in (files or (DEFAULT_FILE,))]
     from validate.reporters import render
     from validate.run import validate_prefetched
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 COLUMNS: Final[tuple[str, ...]] = (
     "code",
@@ -51,6 +55,23 @@ def is_auto(password: str) -> bool:
     never silently turn a generated password into a literal or back.
     schema.derive.auto_mask is the same test over a whole column."""
     return password == "" or (password.lower() == AUTO_PASSWORD and password.isascii())
+
+
+def auto_rows(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """is_auto over an Arrow string column (pyarrow only: the parse thread
+    runs it while pandas imports); schema.derive.auto_mask takes a Series."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Nearly every row is exactly "auto" or blank: lower-case only the rest.
+    auto: np.ndarray = pc.or_(pc.equal(arr, AUTO_PASSWORD), pc.equal(arr, "")).to_numpy(
+        zero_copy_only=False).astype(bool)
+    rows = np.flatnonzero(~auto)
+    if len(rows):
+        lowered = pc.ascii_lower(arr.take(pa.array(rows)))
+        auto[rows] = pc.equal(lowered, AUTO_PASSWORD).to_numpy(zero_copy_only=False)
+    return auto
 
 
 TRANSPORTS: Final[tuple[str, ...]] = ("udp", "tcp", "tls")

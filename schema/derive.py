@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schema.columns import AUTO_PASSWORD, BOOLEAN_COLUMNS, FALSE_WORDS, TRUE_WORDS
+from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRUE_WORDS, auto_rows
 
 # allowed_ips problems, by rule id; index 0 = none
 IP_PROBLEMS: tuple[str, ...] = ("", "allowed-ips-format", "allowed-ips-host-bits",
@@ -233,15 +233,7 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
 def auto_mask(col: pd.Series) -> np.ndarray:
     """schema.columns.is_auto over a whole column: blank or `auto` in any ASCII
     case. validate, fmt, plan and the targets all decide "generated" here."""
-    arr = arrow(col)
-    # Nearly every row is exactly "auto" or blank: lower-case only the rest.
-    auto: np.ndarray = pc.or_(pc.equal(arr, AUTO_PASSWORD), pc.equal(arr, "")).to_numpy(
-        zero_copy_only=False).astype(bool)
-    rows = np.flatnonzero(~auto)
-    if len(rows):
-        lowered = pc.ascii_lower(arr.take(pa.array(rows)))
-        auto[rows] = pc.equal(lowered, AUTO_PASSWORD).to_numpy(zero_copy_only=False)
-    return auto
+    return auto_rows(arrow(col))
 
 
 def literal_passwords(col: pd.Series) -> np.ndarray:
@@ -252,11 +244,11 @@ def literal_passwords(col: pd.Series) -> np.ndarray:
 
 def guess_mask(passwords: pd.Series, min_len: int) -> np.ndarray:
     """Literal passwords the estimator judges (the shorter ones already fail
-    password-length). Computed alike in both processes of schema/offload.py."""
-    long_enough = pc.greater_equal(pc.utf8_length(arrow(passwords)), min_len)
-    mask: np.ndarray = literal_passwords(passwords) & long_enough.to_numpy(
-        zero_copy_only=False)
-    return mask
+    password-length): schema.estimator.judged_mask, which the parse thread
+    runs on the Arrow column before pandas is imported."""
+    from schema.estimator import judged_mask
+
+    return judged_mask(arrow(passwords), min_len)
 
 
 def canonical_numbers(numbers: pd.Series) -> np.ndarray:

@@ -88,10 +88,11 @@ def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
         ("transport-format", "transport", ()),
         ("notes-length", "notes", ()),
         *[("text-invisible", col, (col,)) for col in TEXT_COLUMNS],
-        # Last: these two join work started in a second process (schema/offload.py).
+        ("forward-number-invalid", "forward_number", ()),
+        # Last: it joins the estimates started beside everything else
+        # (schema/estimator.py), taking over what the worker has not begun.
         ("password-guessable", "password", (policy.min_guess_bits, policy.min_length,
                                             tuple(password_inputs(policy)))),
-        ("forward-number-invalid", "forward_number", ()),
     ]
 
 

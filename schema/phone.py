@@ -173,8 +173,8 @@ def _group_valid(group: pa.Array | pa.ChunkedArray, prefix: str, rules: _Rules) 
 
 
 def _slow_valid(number: str) -> bool:
-    # Imported where used: its metadata costs 0.25 s, and a large batch runs
-    # in the offload worker, so the main process never needs it.
+    # Imported where used: its metadata costs 0.25 s, and most files never
+    # need it (the fast path above settles nearly every number).
     import phonenumbers
 
     try:

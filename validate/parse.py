@@ -19,7 +19,9 @@ import numpy as np
 
 from extctl.background import Background
 from extctl.files import DEFAULT_MAX_FILE_BYTES, read_file
+from extctl.policy import Policy
 from schema.columns import COLUMNS, REQUIRED, mask_prefix
+from schema.estimator import Estimates, Spec, early, spec_for
 from validate.findings import Finding
 
 if TYPE_CHECKING:
@@ -146,12 +148,24 @@ def read_input(path: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
 
 class Prefetch:
     """Read and parse one file in a thread (pyarrow and numpy release the GIL),
-    so the caller can import pandas and pandera meanwhile."""
+    so the caller can import pandas and pandera meanwhile. Given the policy,
+    a file with many literal passwords also starts their estimates
+    (schema/estimator.py) as soon as it is parsed: `estimates`."""
 
-    def __init__(self, path: str, limit: int = DEFAULT_MAX_FILE_BYTES) -> None:
+    def __init__(self, path: str, policy: Policy | None = None) -> None:
         # "-" is standard input (the click convention), named <stdin> in messages
         self.path = STDIN_NAME if path == STDIN else path
-        self._job = Background(lambda: parse(read_input(path, limit)))
+        self.estimates: Estimates | None = None
+        limit = policy.max_file_bytes if policy else DEFAULT_MAX_FILE_BYTES
+        spec = spec_for(policy) if policy else None
+        self._job = Background(lambda: self._parse(path, limit, spec))
+
+    def _parse(self, path: str, limit: int, spec: Spec | None) -> Parsed:
+        parsed = parse(read_input(path, limit))
+        if spec is not None and parsed.arrow is not None and parsed.header is not None \
+                and "password" in parsed.header:
+            self.estimates = early(parsed.arrow.column(parsed.header.index("password")), spec)
+        return parsed
 
     def result(self) -> Parsed:
         """The parse; re-raises the OSError (or UsageError) of reading the file."""

@@ -20,10 +20,10 @@ from extctl.errors import UsageError
 from extctl.files import read_file
 from extctl.policy import Policy
 from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
-from schema.derive import add_derived
+from schema.derive import add_derived, guess_mask
+from schema.estimator import CURRENT, Estimates, spec_for
 from schema.messages import Context, message
-from schema.model import build_schema, password_inputs
-from schema.offload import CURRENT, Offload
+from schema.model import build_schema
 from schema.rules import RULES
 from validate.findings import FileReport, Finding
 from validate.fmt import normalise
@@ -55,7 +55,8 @@ def validate_prefetched(
         parsed = job.result()
     except OSError as exc:
         raise _unreadable(job.path, exc) from None
-    return validate_bytes(parsed.data, job.path, policy, today, parsed, keep_frame=keep_frame)
+    return validate_bytes(parsed.data, job.path, policy, today, parsed, keep_frame=keep_frame,
+                          estimates=job.estimates)
 
 
 def _with_severity(findings: list[Finding], policy: Policy) -> list[Finding]:
@@ -82,16 +83,17 @@ def complete_frame(frame: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
 
 def validate_bytes(
     data: bytes, path: str, policy: Policy, today: dt.date, parsed: Parsed | None = None,
-    *, keep_frame: bool = True,
+    *, keep_frame: bool = True, estimates: Estimates | None = None,
 ) -> FileReport:
-    """Validate; `keep_frame=False` skips building the canonical rows (report only)."""
+    """Validate; `keep_frame=False` skips building the canonical rows (report
+    only); `estimates` were started on the file's passwords (Prefetch)."""
     table, file_findings = read_table(data, parsed)
     findings = _with_severity(file_findings, policy)
     if table is None:
         return FileReport(path=path, rows=0, findings=tuple(findings), readable=False)
     frame = complete_frame(table.frame, table.lines)
-    findings += _row_findings(frame, policy, today, hide_values=_shifted(table.header,
-                                                                          file_findings))
+    hide = _shifted(table.header, file_findings)
+    findings += _row_findings(frame, policy, today, hide_values=hide, estimates=estimates)
     findings.sort(key=lambda f: (f.line or 0, _COLUMN_ORDER.get(f.column or "", -1), f.rule))
     return FileReport(path=path, rows=len(frame), findings=tuple(findings),
                       frame=normalise(frame) if keep_frame else None, header=table.header)
@@ -134,20 +136,25 @@ class Hidden(str):
         return MASK
 
 
+def _estimates(frame: pd.DataFrame, policy: Policy) -> Estimates | None:
+    """The password estimates, started now (in a second process when there
+    are many: schema/estimator.py) so they run beside every other rule."""
+    spec = spec_for(policy)
+    if spec is None:
+        return None
+    passwords = frame["password"][guess_mask(frame["password"], spec.min_length)]
+    return Estimates([str(p) for p in passwords], spec)
+
+
 def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
-                  hide_values: bool = False) -> list[Finding]:
+                  hide_values: bool = False, estimates: Estimates | None = None
+                  ) -> list[Finding]:
     """Findings of every row; `hide_values` (a doubtful header) masks every
     cell in messages and values, not only the password column."""
     if frame.empty:
         return []
-    # Start the two costly checks in a second process first, so they run
-    # beside everything else (schema/offload.py).
-    guessing = policy.severity_of("password-guessable", "error") != "off"
-    phones = policy.severity_of("forward-number-invalid", "error") != "off"
-    offload = Offload(frame["password"] if guessing else frame["password"][:0],
-                      frame["forward_number"] if phones else frame["forward_number"][:0],
-                      policy.min_length, policy.min_guess_bits, password_inputs(policy))
-    token = CURRENT.set(offload)
+    estimates = estimates or _estimates(frame, policy)
+    token = CURRENT.set(estimates)
     schema, bound, direct = build_schema(policy, today)
     errors: list[pa.errors.SchemaError] = []
     try:
@@ -161,7 +168,8 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
         passed = [d.fn(frame).to_numpy(dtype=bool) for d in direct]
     finally:
         CURRENT.reset(token)
-        offload.close()
+        if estimates is not None:
+            estimates.close()
     broken = [e for e in errors if e.check_output is None or e.check_index is None]
     if broken:
         # A check raised instead of answering: a bug in extctl, never a finding
