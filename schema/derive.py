@@ -182,9 +182,18 @@ def _bool_word(value: str) -> int:
 
 
 def _booleans(col: pd.Series) -> np.ndarray:
-    # A boolean column has a handful of distinct spellings: read each once.
-    return by_distinct(col, lambda u: np.array([_bool_word(v) for v in u.to_pylist()],
-                                               dtype=np.int8))
+    """BOOL_* of each cell. Nearly every cell is already canonical (fmt
+    writes true/false) or blank: three comparisons settle those, and the few
+    other spellings are read once each."""
+    arr = arrow(col)
+    out = np.full(len(col), BOOL_INVALID, dtype=np.int8)
+    for word, value in (("true", BOOL_TRUE), ("false", BOOL_FALSE), ("", BOOL_BLANK)):
+        out[pc.equal(arr, word).to_numpy(zero_copy_only=False)] = value
+    rest = np.flatnonzero(out == BOOL_INVALID)
+    if len(rest):
+        out[rest] = by_distinct(col.iloc[rest], lambda u: np.array(
+            [_bool_word(v) for v in u.to_pylist()], dtype=np.int8))
+    return out
 
 
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
@@ -226,8 +235,38 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
             for c in ("password", "code", "username", "name"))
         flags["_pw_charset"][rows] = [pw.charset_ok(p) for p in passwords]
         flags["_pw_personal"][rows] = pw.personal_free(passwords, codes, usernames, names)
-        flags["_pw_sequence"][rows] = [not pw.has_run(p) for p in passwords]
+        flags["_pw_sequence"][rows] = ~runs_many(passwords)
     return flags
+
+
+def runs_many(passwords: list[str]) -> np.ndarray:
+    """schema.password.has_run (4 repeated or sequential characters) of each
+    password, as array arithmetic over the ASCII ones: a run is three equal
+    steps in a row between neighbouring code points, 0 (aaaa) or +-1 (abcd,
+    4321), the sequential ones over printable ASCII (! to ~) only."""
+    from schema import password as pw
+
+    out = np.zeros(len(passwords), dtype=bool)
+    ascii_rows = [i for i, p in enumerate(passwords) if p.isascii()]
+    for i in set(range(len(passwords))) - set(ascii_rows):  # rare: the exact loop
+        out[i] = pw.has_run(passwords[i])
+    if not ascii_rows:
+        return out
+    texts = [passwords[i] for i in ascii_rows]
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    width = max(int(lengths.max()), 4)
+    codes = np.frombuffer("".join(t.ljust(width, "\0") for t in texts).encode("ascii"),
+                          dtype=np.uint8).reshape(len(texts), width).astype(np.int16)
+    step = np.diff(codes, axis=1)
+    # Window i..i+3 lies inside the password and has three equal steps.
+    inside = np.arange(width - 3)[None, :] + 3 < lengths[:, None]
+    same_steps = (step[:, :-2] == step[:, 1:-1]) & (step[:, 1:-1] == step[:, 2:])
+    first, last = codes[:, :-3], codes[:, 3:]
+    printable = (np.minimum(first, last) >= 0x21) & (np.maximum(first, last) <= 0x7E)
+    kind = step[:, :-2]
+    run = inside & same_steps & ((kind == 0) | ((np.abs(kind) == 1) & printable))
+    out[ascii_rows] = run.any(axis=1)
+    return out
 
 
 def auto_mask(col: pd.Series) -> np.ndarray:

@@ -11,7 +11,7 @@ from the back until the two meet (work stealing), so neither core idles
 whatever the machine's load.
 
 No pandas here (the parse thread runs this while pandas imports). The
-worker is this module run as a script; it learns the passwords through its
+worker is schema/estimate_worker.py; it learns the passwords through its
 stdin pipe, never from argv or the environment, and writes numbers only.
 """
 
@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -167,7 +166,7 @@ class Estimates:
         try:
             with self._lock:
                 proc = self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "schema.estimator", str(os.getpid())],
+                    [sys.executable, "-m", "schema.estimate_worker", str(os.getpid())],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                     close_fds=True)
                 assert proc.stdin is not None and proc.stdout is not None
@@ -191,72 +190,3 @@ class Estimates:
 
 # The estimates of the validation in progress (set by validate.run).
 CURRENT: ContextVar[Estimates | None] = ContextVar("extctl_estimates", default=None)
-
-
-# --- the worker --------------------------------------------------------------
-
-def _die_with_parent(parent: int) -> None:
-    """The kernel kills this worker when the process that started it ends,
-    however it ends (the CLI leaves with os._exit, or is killed)."""
-    import ctypes
-    import signal
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):  # another OS: the closed pipe ends it instead
-        return
-    if os.getppid() != parent:  # the parent ended before prctl took effect
-        os._exit(0)
-
-
-def _read_line(fd: int, pending: bytearray) -> bytes:
-    """The next whole line from `fd`, waiting for it (b"" at end of input);
-    os.read only, so no buffer hides the limits that follow the header."""
-    while b"\n" not in pending:
-        data = os.read(fd, 1 << 16)
-        if not data:
-            return b""
-        pending += data
-    line, _, rest = bytes(pending).partition(b"\n")
-    pending[:] = rest
-    return line
-
-
-def _limits(fd: int, pending: bytearray, limit: int) -> int:
-    """The lowest chunk limit the parent has written so far (no waiting)."""
-    while select.select([fd], [], [], 0)[0]:
-        data = os.read(fd, 4096)
-        if not data:  # the parent closed the pipe: start nothing more
-            return 0
-        pending += data
-    *lines, rest = pending.split(b"\n")
-    pending[:] = rest
-    return min([limit, *(int(x) for x in lines if x.strip())])
-
-
-def worker(parent: int, stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    _die_with_parent(parent)
-    fd = stdin.fileno()
-    pending = bytearray()
-    header = json.loads(_read_line(fd, pending))
-    items: list[str] = header["items"]
-    size: int = header["chunk"]
-    threshold, inputs = header["threshold"], header["inputs"]
-    limit = min(header["limit"], -(-len(items) // size))
-    for k in range(limit):
-        limit = _limits(fd, pending, limit)
-        if k >= limit:
-            break
-        bits = estimate_many(items[k * size:(k + 1) * size], threshold, inputs)
-        stdout.write(f"{k} {json.dumps(bits)}\n".encode())
-        stdout.flush()
-    stdout.write(b"end\n")
-    stdout.flush()
-
-
-if __name__ == "__main__":
-    try:
-        worker(int(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
-    except (BrokenPipeError, KeyboardInterrupt):  # the parent has gone
-        os._exit(0)

@@ -187,19 +187,24 @@ def _slow_valid(number: str) -> bool:
 
 
 def _country_codes(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Each number's country code (0 if none): codes are 1-3 digits and
-    prefix-free, so at most one width matches."""
+    """Each number's country code (0 if none). Codes are 1-3 digits and
+    prefix-free, so the shortest width that matches is the code: each width
+    looks only at the numbers the shorter ones left (+1 settles most)."""
     import phonenumbers
 
     cc = np.zeros(len(arr), dtype=np.int64)
-    for width in (3, 2, 1):
+    todo = np.arange(len(arr))
+    for width in (1, 2, 3):
+        if not len(todo):
+            break
         codes = [c for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == width]
-        head = pc.utf8_slice_codeunits(arr, 1, 1 + width)
-        pos = pc.index_in(head, value_set=pa.array([str(c) for c in codes]))
+        part = arr if len(todo) == len(arr) else arr.take(pa.array(todo))
+        pos = pc.index_in(pc.utf8_slice_codeunits(part, 1, 1 + width),
+                          value_set=pa.array([str(c) for c in codes]))
         found = pos.is_valid().to_numpy(zero_copy_only=False)
-        hit = found & (cc == 0)
-        cc[hit] = np.asarray(codes, dtype=np.int64)[
-            pos.fill_null(0).to_numpy(zero_copy_only=False)[hit]]
+        cc[todo[found]] = np.asarray(codes, dtype=np.int64)[
+            pos.fill_null(0).to_numpy(zero_copy_only=False)[found]]
+        todo = todo[~found]
     return cc
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extctl.policy import Policy
+from schema.derive import runs_many
 from schema.password import has_run, personal_free, personal_hits
 from tests.helpers import TODAY, csv_bytes, row
 from validate.run import validate_bytes
@@ -87,3 +88,11 @@ WORDS = st.sampled_from(["mia", "Lopez", "2105", "l0pez", "M1A", "x", "", "ab", 
 def test_personal_free_is_not_personal_hits(rows: list[tuple[str, str, str, str]]) -> None:
     cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], [], []]
     assert personal_free(*cols) == [not personal_hits(*r) for r in rows]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("abcde 0123!\"#$\x00\x1f\x7f~}|{é") |
+                        st.characters(max_codepoint=0x7F), max_size=24), max_size=30))
+def test_runs_many_is_has_run_on_every_password(passwords: list[str]) -> None:
+    # The array version derive uses on the literal rows, ASCII or not.
+    assert runs_many(passwords).tolist() == [run_reference(p) for p in passwords]
