@@ -89,20 +89,33 @@ def _spec(policy: Policy, today: dt.date) -> list[tuple[str, str, object]]:
         ("notes-length", "notes", ()),
         *[("text-invisible", col, (col,)) for col in TEXT_COLUMNS],
         ("forward-number-invalid", "forward_number", ()),
-        # Last: it joins the estimates started beside everything else
+        # LATE: it joins the estimates started beside everything else
         # (schema/estimator.py), taking over what the worker has not begun.
         ("password-guessable", "password", (policy.min_guess_bits, policy.min_length,
                                             tuple(password_inputs(policy)))),
     ]
 
 
-def build_schema(
-    policy: Policy, today: dt.date
-) -> tuple[pa.DataFrameSchema, list[BoundCheck], list[DirectCheck]]:
-    """The pandera schema, its checks' rules in check order, and the DIRECT
-    rules run beside it."""
-    checks: list[pa.Check] = []
-    bound: list[BoundCheck] = []
+# Rules that join work started beside validation (schema/estimator.py): a
+# second pandera schema runs them after the findings of every other rule
+# are built, so that work (10,000 password-literal warnings take a quarter
+# of a second) overlaps the worker instead of following it.
+LATE: frozenset[str] = frozenset({"password-guessable"})
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pandera schema and the rule of each of its checks, in check order."""
+
+    schema: pa.DataFrameSchema
+    bound: list[BoundCheck]
+
+
+def build_schema(policy: Policy, today: dt.date) -> tuple[Stage, list[DirectCheck], Stage]:
+    """The pandera schema of every rule but the DIRECT and LATE ones, the
+    DIRECT rules run beside it, and the schema of the LATE rules."""
+    stages: dict[bool, tuple[list[pa.Check], list[BoundCheck]]] = {False: ([], []),
+                                                                     True: ([], [])}
     direct: list[DirectCheck] = []
     for rule, column, params in _spec(policy, today):
         severity = policy.severity_of(rule, RULES[rule][0])
@@ -113,6 +126,7 @@ def build_schema(
             direct.append(DirectCheck(BoundCheck(rule, column, severity),
                                       partial(fn, params=params)))
             continue
+        checks, bound = stages[rule in LATE]
         # ignore_na=False: cells are never NA here (blank is ""), and pandera's
         # NA pass over every column costs 30 ms a check at a million rows.
         # n_failure_cases=1: the failing rows are read from each check's
@@ -121,4 +135,6 @@ def build_schema(
         checks.append(pa.Check(partial(fn, params=params), name=rule, ignore_na=False,
                                n_failure_cases=1))
         bound.append(BoundCheck(rule, column, severity))
-    return pa.DataFrameSchema(checks=checks, name="extensions.csv"), bound, direct
+    main, late = (Stage(pa.DataFrameSchema(checks=c, name="extensions.csv"), b)
+                  for c, b in (stages[False], stages[True]))
+    return main, direct, late

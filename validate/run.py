@@ -23,7 +23,7 @@ from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
 from schema.derive import add_derived, guess_mask
 from schema.estimator import CURRENT, Estimates, spec_for
 from schema.messages import Context, message
-from schema.model import build_schema
+from schema.model import BoundCheck, Stage, build_schema
 from schema.rules import RULES
 from validate.findings import FileReport, Finding
 from validate.fmt import normalise
@@ -155,52 +155,69 @@ def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
         return []
     estimates = estimates or _estimates(frame, policy)
     token = CURRENT.set(estimates)
-    schema, bound, direct = build_schema(policy, today)
-    errors: list[pa.errors.SchemaError] = []
+    main, direct, late = build_schema(policy, today)
+    report = _Report(policy, today, hide_values)
     try:
         frame = add_derived(frame, (policy.allowed_ips_widest_ipv4,
                                     policy.allowed_ips_widest_ipv6))
-        try:
-            schema.validate(frame, lazy=True, inplace=True)  # no copy of a 1M-row frame
-        except pa.errors.SchemaErrors as exc:
-            errors = exc.schema_errors
+        failing = _failures(main, frame)
         # Rules read from a derived mask, beside pandera (schema.model.DIRECT).
-        passed = [d.fn(frame).to_numpy(dtype=bool) for d in direct]
+        failing += [(d.bound, np.flatnonzero(~d.fn(frame).to_numpy(dtype=bool)))
+                    for d in direct]
+        out = report.findings(frame, failing)
+        # Last, the rules that wait for the estimator's worker (schema.model.LATE).
+        out += report.findings(frame, _failures(late, frame))
     finally:
         CURRENT.reset(token)
         if estimates is not None:
             estimates.close()
+    return out
+
+
+def _failures(stage: Stage, frame: pd.DataFrame) -> list[tuple[BoundCheck, np.ndarray]]:
+    """Each failing check of `stage`'s schema and its failing rows, read from
+    the check's boolean output (pandera keeps one failure case per check:
+    see schema/model.py)."""
+    try:
+        stage.schema.validate(frame, lazy=True, inplace=True)  # no copy of a 1M-row frame
+        return []
+    except pa.errors.SchemaErrors as exc:
+        errors = exc.schema_errors
     broken = [e for e in errors if e.check_output is None or e.check_index is None]
     if broken:
         # A check raised instead of answering: a bug in extctl, never a finding
         # (and never echo pandera's text, which may quote a cell value).
         checks = sorted({str(getattr(e.check, "name", e.check)) for e in broken})
         raise RuntimeError(f"internal error in schema check(s) {', '.join(checks)}")
-    # Every failing row of a check from its boolean output (pandera keeps one
-    # failure case per check: see schema/model.py); the direct rules number
-    # after pandera's checks.
-    failing = [(int(e.check_index), np.flatnonzero(~e.check_output.to_numpy(dtype=bool)))
-               for e in errors]
-    failing += [(len(bound) + i, np.flatnonzero(~ok)) for i, ok in enumerate(passed)]
-    bound = bound + [d.bound for d in direct]
-    failing = [(n, rows) for n, rows in failing if len(rows)]
-    if not failing:
-        return []
-    numbers = np.concatenate([np.full(len(rows), n, dtype=np.int64) for n, rows in failing])
-    indices = np.concatenate([rows for _, rows in failing]).astype(np.int64)
-    rows = _failing_rows(frame, indices)
-    ctx = Context(frame=frame, policy=policy, today=today.isoformat())
-    out: list[Finding] = []
-    for number, idx in zip(numbers.tolist(), indices.tolist(), strict=True):
-        b = bound[number]
-        row = {**rows[idx], "_idx": str(idx), "_column": b.column}
-        if hide_values:
-            row = {k: Hidden(v) if k in _COLUMN_ORDER else v for k, v in row.items()}
-        value = MASK if b.column in SECRET_COLUMNS or hide_values else row[b.column]
-        out.append(Finding(line=int(row["line"]), column=b.column, rule=b.rule,
-                           severity=b.severity, message=message(b.rule, row, ctx),
-                           value=value))
-    return out
+    return [(stage.bound[int(e.check_index)],
+             np.flatnonzero(~e.check_output.to_numpy(dtype=bool))) for e in errors]
+
+
+class _Report:
+    """Findings from failing rows, worded with the row's cells."""
+
+    def __init__(self, policy: Policy, today: dt.date, hide_values: bool) -> None:
+        self._policy, self._today, self._hide = policy, today, hide_values
+
+    def findings(self, frame: pd.DataFrame, failing: list[tuple[BoundCheck, np.ndarray]]
+                 ) -> list[Finding]:
+        failing = [(b, rows) for b, rows in failing if len(rows)]
+        if not failing:
+            return []
+        indices = np.concatenate([rows for _, rows in failing]).astype(np.int64)
+        rows = _failing_rows(frame, indices)
+        ctx = Context(frame=frame, policy=self._policy, today=self._today.isoformat())
+        out: list[Finding] = []
+        for b, idxs in failing:
+            for idx in idxs.tolist():
+                row = {**rows[idx], "_idx": str(idx), "_column": b.column}
+                if self._hide:
+                    row = {k: Hidden(v) if k in _COLUMN_ORDER else v for k, v in row.items()}
+                value = MASK if b.column in SECRET_COLUMNS or self._hide else row[b.column]
+                out.append(Finding(line=int(row["line"]), column=b.column, rule=b.rule,
+                                   severity=b.severity, message=message(b.rule, row, ctx),
+                                   value=value))
+        return out
 
 
 def _failing_rows(frame: pd.DataFrame, indices: np.ndarray) -> dict[int, dict[str, str]]:

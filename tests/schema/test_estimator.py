@@ -152,3 +152,21 @@ def test_worker_dies_with_a_killed_cli(tmp_path: Path) -> None:
     while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(w) for w in workers)
+
+
+def test_the_passwords_reach_the_worker_by_pipe_only() -> None:
+    # Any local user can read a process's command line, and its environment
+    # is inherited by whatever it starts: neither may carry a password.
+    secret = "Zq8#Secret!Pipe-only"
+    estimates = Estimates([secret] + _judged(2100), SPEC)
+    try:
+        deadline = time.monotonic() + 30
+        while estimates._proc is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert estimates._proc is not None
+        proc = Path(f"/proc/{estimates._proc.pid}")
+        assert secret.encode() not in (proc / "cmdline").read_bytes()
+        assert secret.encode() not in (proc / "environ").read_bytes()
+        assert estimates.bits_of([secret])[0] >= 50
+    finally:
+        estimates.close()
