@@ -1,8 +1,10 @@
 """The pandera schema of extensions.csv, built from the policy.
 
 Every rule of schema/rules.py is one registered check (schema/checks.py);
-severity "off" leaves a rule out. `CHECKS` ties each check back to its rule id
-and column, since pandera reports failures by check position.
+severity "off" leaves a rule out. Each schema's `BoundCheck` list ties its
+checks back to their rule id and column, since pandera reports failures by
+check position. Two schemas run in turn (LATE below), and one rule is read
+straight from its derived mask beside them (DIRECT).
 """
 
 from __future__ import annotations
