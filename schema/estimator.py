@@ -17,6 +17,7 @@ stdin pipe, never from argv or the environment, and writes numbers only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -116,11 +117,18 @@ class Estimates:
         return [known[p] for p in passwords]
 
     def close(self) -> None:
-        """Stop the worker if it is still running (a check failed first)."""
+        """Stop the worker if it is still running (a check failed first), and
+        reap it: a long-lived caller (tests, edit commands) keeps no zombie."""
         proc = self._proc
-        if proc is not None and proc.poll() is None:
+        if proc is None:
+            return
+        if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.wait()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # a limit buffered for a worker now gone
+                    pipe.close()
 
     def _estimate(self, items: list[str]) -> list[float]:
         return estimate_many(items, self._spec.threshold, list(self._spec.inputs))
@@ -156,36 +164,38 @@ class Estimates:
             proc = self._proc
             if proc is None or proc.stdin is None:
                 return  # not started yet: the header will carry the limit
-            try:
+            # The worker may have ended (all done, or died): it needs no limit then.
+            with contextlib.suppress(ValueError, OSError):
                 proc.stdin.write(f"{k}\n".encode())
                 proc.stdin.flush()
-            except (BrokenPipeError, ValueError, OSError):  # the worker has ended
-                pass
 
     def _run_worker(self) -> None:
         try:
-            with self._lock:
-                proc = self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "schema.estimate_worker", str(os.getpid())],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                    close_fds=True)
-                assert proc.stdin is not None and proc.stdout is not None
-                header = {"threshold": self._spec.threshold, "inputs": list(self._spec.inputs),
-                          "chunk": _CHUNK, "limit": self._limit, "items": self.items}
-                proc.stdin.write(json.dumps(header).encode() + b"\n")
-                proc.stdin.flush()
-            for line in proc.stdout:
-                k, _, bits = line.partition(b" ")
-                if not bits:  # "end"
-                    break
-                index = int(k)
-                self._store(index, json.loads(bits))
-                with self._lock:
-                    self._front = max(self._front, index + 1)
-        except (OSError, ValueError):  # no worker, or it died: this process does the rest
-            pass
+            # No worker, or it died: this process does what it left (_all_bits).
+            with contextlib.suppress(OSError, ValueError):
+                self._feed_and_listen()
         finally:
             self._finished.set()
+
+    def _feed_and_listen(self) -> None:
+        with self._lock:
+            proc = self._proc = subprocess.Popen(
+                [sys.executable, "-m", "schema.estimate_worker", str(os.getpid())],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                close_fds=True)
+            assert proc.stdin is not None and proc.stdout is not None
+            header = {"threshold": self._spec.threshold, "inputs": list(self._spec.inputs),
+                      "chunk": _CHUNK, "limit": self._limit, "items": self.items}
+            proc.stdin.write(json.dumps(header).encode() + b"\n")
+            proc.stdin.flush()
+        for line in proc.stdout:
+            k, _, bits = line.partition(b" ")
+            if not bits:  # "end"
+                break
+            index = int(k)
+            self._store(index, json.loads(bits))
+            with self._lock:
+                self._front = max(self._front, index + 1)
 
 
 # The estimates of the validation in progress (set by validate.run).

@@ -170,3 +170,16 @@ def test_the_passwords_reach_the_worker_by_pipe_only() -> None:
         assert estimates.bits_of([secret])[0] >= 50
     finally:
         estimates.close()
+
+
+def test_close_stops_and_reaps_a_busy_worker() -> None:
+    # Validation that fails before the estimates are read must not leave the
+    # worker running, nor a zombie in a long-lived caller.
+    estimates = Estimates(_judged(20000), SPEC)
+    deadline = time.monotonic() + 30
+    while estimates._proc is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert estimates._proc is not None
+    estimates.close()
+    assert estimates._proc.returncode is not None
+    assert not alive(estimates._proc.pid)
