@@ -158,7 +158,7 @@ def test_the_passwords_reach_the_worker_by_pipe_only() -> None:
     # Any local user can read a process's command line, and its environment
     # is inherited by whatever it starts: neither may carry a password.
     secret = "Zq8#Secret!Pipe-only"
-    estimates = Estimates([secret] + _judged(2100), SPEC)
+    estimates = Estimates([secret, *_judged(2100)], SPEC)
     try:
         deadline = time.monotonic() + 30
         while estimates._proc is None and time.monotonic() < deadline:
