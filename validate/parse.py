@@ -114,7 +114,9 @@ def _arrow(data: bytes, width: int, multiline: bool = True) -> pa.Table | None:
     names = [f"f{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            # A buffer, not a file object: pyarrow then reads without taking the
+            # GIL per block, which the main thread holds while it imports pandas.
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
                                            block_size=1 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=multiline,
