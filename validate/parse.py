@@ -232,11 +232,14 @@ def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
     terminator, or None when no newline sits inside quotes (records = lines)."""
     if b'"' not in data:
         return True, None
+    spans = _quoted_spans_without_newline(data)
+    if spans is not None:  # the usual case, settled by memchr from quote to quote
+        return spans, None
     buf = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(buf == 34)
     if len(quotes) % 2:
         return False, None
-    if not _newline_in_quotes(buf, quotes):  # the usual case: look at quoted bytes only
+    if not _newline_in_quotes(buf, quotes):  # look at quoted bytes only
         return True, None
     newlines = np.flatnonzero(buf == 10)
     inside = (np.searchsorted(quotes, newlines) % 2) == 1
@@ -245,6 +248,30 @@ def _record_starts(data: bytes) -> tuple[bool, np.ndarray | None]:
     ends: np.ndarray = np.flatnonzero(~inside)
     # a last record without its newline ends at EOF, one line after the last newline
     return True, np.append(ends, len(newlines))
+
+
+# Quote pairs worth following one by one (a few quoted notes or names); past
+# this, a file quoting every field goes to the array scan below.
+_FEW_QUOTED = 200_000
+
+
+def _quoted_spans_without_newline(data: bytes) -> bool | None:
+    """True: quotes pair up and no quoted text holds a newline; False: an odd
+    quote is left; None: a newline is quoted, or too many quotes to walk
+    (the array scan decides). bytes.find is memchr: the walk reads each byte
+    once, without the array passes (a 120 MB compare and its indices)."""
+    find = data.find
+    start = find(b'"')
+    for _ in range(_FEW_QUOTED):
+        if start < 0:
+            return True
+        end = find(b'"', start + 1)
+        if end < 0:
+            return False
+        if find(b"\n", start + 1, end) >= 0:
+            return None
+        start = find(b'"', end + 1)
+    return None
 
 
 def _newline_in_quotes(buf: np.ndarray, quotes: np.ndarray) -> bool:

@@ -158,3 +158,41 @@ def test_fast_path_agrees_with_the_exact_reader(
         assert fast_table is not None and exact_table is not None
         assert fast_table.frame.astype(str).equals(exact_table.frame.astype(str))
         assert fast_table.lines.tolist() == exact_table.lines.tolist()
+
+
+def _record_reference(data: bytes) -> tuple[bool, list[int] | None]:
+    """Quote parity and, when a newline is quoted, the index among all
+    newlines of each record end (and EOF), by a byte-by-byte walk."""
+    if data.count(b'"') % 2:
+        return False, None
+    inside, ends, count = False, [], 0
+    for byte in data:
+        if byte == ord('"'):
+            inside = not inside
+        elif byte == ord("\n"):
+            if not inside:
+                ends.append(count)
+            count += 1
+    return True, ([*ends, count] if len(ends) < count else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b'ab,"\n'[x % 5] for x in b)))
+def test_quoted_newlines_found_by_the_walk_and_the_array_scan_alike(data: bytes) -> None:
+    from validate import parse as p
+
+    balanced, ends = p._record_starts(data)
+    expected_balanced, expected_ends = _record_reference(data)
+    assert balanced == expected_balanced
+    if balanced:
+        assert (ends.tolist() if ends is not None else None) == expected_ends
+
+
+def test_a_file_quoting_every_field_takes_the_array_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from validate import parse as p
+
+    monkeypatch.setattr(p, "_FEW_QUOTED", 2)  # more quoted spans than the walk follows
+    data = b'"a","b","c"\n"d","e\nf","g"\n'
+    assert p._quoted_spans_without_newline(data) is None
+    balanced, ends = p._record_starts(data)
+    assert balanced and ends is not None and ends.tolist() == [0, 2, 3]  # and EOF
