@@ -92,7 +92,9 @@ class Estimates:
     (the caller's selection differed) are estimated here."""
 
     def __init__(self, items: Sequence[str], spec: Spec) -> None:
-        self.items = list(items)
+        # Each password once: a file where many rows share one (a pasted
+        # default) costs one estimate for it, not one per row.
+        self.items = list(dict.fromkeys(items))
         self._spec = spec
         self._chunks: list[list[float] | None] = [None] * -(-len(self.items) // _CHUNK)
         self._lock = threading.Lock()

@@ -183,3 +183,13 @@ def test_close_stops_and_reaps_a_busy_worker() -> None:
     estimates.close()
     assert estimates._proc.returncode is not None
     assert not alive(estimates._proc.pid)
+
+
+def test_a_shared_password_is_estimated_once() -> None:
+    shared = "Summer2024!Summer"
+    rows = [shared] * 3000 + _judged(5)[:5]
+    estimates = Estimates(rows, SPEC)
+    assert estimates.items.count(shared) == 1 and len(estimates.items) == 6
+    assert estimates._proc is None  # six passwords: no worker for 3,005 rows
+    bits = estimates.bits_of(rows)
+    assert len(bits) == len(rows) and bits[0] == bits[2999] < 50 <= bits[3000]
