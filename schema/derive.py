@@ -247,9 +247,12 @@ def runs_many(passwords: list[str]) -> np.ndarray:
     from schema import password as pw
 
     out = np.zeros(len(passwords), dtype=bool)
-    ascii_rows = [i for i, p in enumerate(passwords) if p.isascii()]
-    for i in set(range(len(passwords))) - set(ascii_rows):  # rare: the exact loop
-        out[i] = pw.has_run(passwords[i])
+    ascii_rows = []
+    for i, p in enumerate(passwords):
+        if p.isascii():
+            ascii_rows.append(i)
+        else:  # rare: the exact loop
+            out[i] = pw.has_run(p)
     if not ascii_rows:
         return out
     texts = [passwords[i] for i in ascii_rows]

@@ -57,8 +57,12 @@ def spec_for(policy: Policy) -> Spec | None:
     """The estimator's part of the policy; None when password-guessable is off."""
     if policy.severity_of("password-guessable", "error") == "off":
         return None
-    return Spec(policy.min_length, policy.min_guess_bits,
-                tuple(user_inputs(policy.password_words, policy.target_domains())))
+    return Spec(policy.min_length, policy.min_guess_bits, tuple(password_inputs(policy)))
+
+
+def password_inputs(policy: Policy) -> list[str]:
+    """The estimator's user inputs for every row (schema.password.user_inputs)."""
+    return user_inputs(policy.password_words, policy.target_domains())
 
 
 def early(arr: pa.Array | pa.ChunkedArray, spec: Spec) -> Estimates | None:

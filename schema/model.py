@@ -21,13 +21,8 @@ from extctl.policy import Policy
 from schema.checks import REGISTRY
 from schema.columns import BOOLEAN_COLUMNS
 from schema.derive import TEXT_COLUMNS
-from schema.password import user_inputs
+from schema.estimator import password_inputs
 from schema.rules import RULES
-
-
-def password_inputs(policy: Policy) -> list[str]:
-    """The estimator's user inputs for every row (schema.password.user_inputs)."""
-    return user_inputs(policy.password_words, policy.target_domains())
 
 
 @dataclass(frozen=True)
