@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
+from extctl.main import cli
 from schema.columns import COLUMNS
 
 TODAY = dt.date(2026, 11, 26)
@@ -58,3 +61,18 @@ def process_state(pid: int) -> str | None:
 def alive(pid: int) -> bool:
     """Running or sleeping: neither reaped nor a zombie."""
     return process_state(pid) not in (None, "Z")
+
+
+def run_cli(*args: str, input: str | None = None) -> Result:
+    """extctl in this process (click's runner); an exception is a test failure
+    with its traceback, never a result."""
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def lab_repo(path: Path, csv: str) -> Path:
+    """`path` as a repository: `csv` as extensions.csv, and a Kamailio target
+    named lab on path/pbx.sqlite."""
+    (path / "extensions.csv").write_text(csv)
+    (path / "extctl.toml").write_text(
+        f'[targets.lab]\nkind = "kamailio"\nurl = "sqlite:///{path}/pbx.sqlite"\n')
+    return path

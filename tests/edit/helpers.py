@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from extctl.main import cli
-
 HEADER = ("code,name,username,password,call_limit,dnd,forward_number,allowed_ips,remote,"
           "enabled,team,owner,high_risk,password_rotated,transport,notes\n")
 # No code in 2300-2399 here (the repository's own extensions.csv has 2300-2309).
@@ -28,10 +24,6 @@ def repo(path: Path, csv: str = BASE, policy: str = "") -> Path:
     (path / "extensions.csv").write_text(csv, encoding="utf-8")
     (path / "extctl.toml").write_text(policy, encoding="utf-8")
     return path / "extensions.csv"
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, [*args], catch_exceptions=False)
 
 
 def rows(path: Path) -> dict[str, dict[str, str]]:

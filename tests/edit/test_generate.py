@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.edit.helpers import BASE, HEADER, TODAY, repo, rows, run
+from tests.edit.helpers import BASE, HEADER, TODAY, repo, rows
+from tests.helpers import run_cli as run
 
 DOC_EXAMPLE = ["generate", "--count", "10", "--start", "2300", "--name", "Support {code}",
                "--username", "{code}", "--call-limit", "2"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.edit.helpers import HEADER, TODAY, repo, rows, run
+from tests.edit.helpers import HEADER, TODAY, repo, rows
+from tests.helpers import run_cli as run
 
 EXT = HEADER + (
     "2105,Mia Lopez,,auto,,,+14085550123,,true,,sales,Mia.Lopez@Example.com,,,,\n"

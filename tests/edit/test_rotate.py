@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.edit.helpers import HEADER, TODAY, repo, rows, run
+from tests.edit.helpers import HEADER, TODAY, repo, rows
+from tests.helpers import run_cli as run
 
 LITERAL = "tQ7#vZ2m!Lp9Rx4k"
 ROWS = HEADER + (

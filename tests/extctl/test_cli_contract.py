@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from extctl.main import cli
+from tests.helpers import lab_repo
+from tests.helpers import run_cli as run
 
 SECRET = "tQ7#vZ2m!Lp9Rx4k"
 OTHER = "k2VqP9wX3nR7tL5y"
@@ -25,15 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "extensions.csv").write_text(BASE)
-    (tmp_path / "extctl.toml").write_text(
-        f'[targets.lab]\nkind = "kamailio"\nurl = "sqlite:///{tmp_path}/pbx.sqlite"\n'
-    )
-    return tmp_path
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return lab_repo(tmp_path, BASE)
 
 
 def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,20 +9,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from extctl.main import cli
 from extctl.policy import TargetConfig
 from pbx.kamailio import KamailioTarget
+from tests.helpers import run_cli as run
 from tests.pbx.helpers import frame, request_for, row
 from tests.watch.receiver import receiver
 
 NOW = "2026-12-01T06:00:00Z"
 JD_NOW = 2440587.5 + 1796104800 / 86400  # NOW as a Julian day (Kamailio on SQLite)
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from extctl.main import cli
 from extctl.policy import TargetConfig
 from pbx.base import open_target
 from tests.conftest import need
+from tests.helpers import run_cli as run
 from tests.pbx.helpers import frame, request_for, row
 from tests.watch.decode import decode_png, decode_svg
 
@@ -24,10 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 SECRET = "Gen+2105/k2V:qP9@wX3nR7"  # characters a QR account string must escape
 SIP = ('[sip]\ndomain = "pbx.example.com"\nserver = "sip.example.com"\n'
        'stun = "stun.example.com:3478"\nsupport = "helpdesk@example.com"\n')
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def make(tmp_path: Path, kind: str, extra: str = "") -> Path:

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from extctl.main import cli
 from tests.conftest import need
+from tests.helpers import lab_repo
+from tests.helpers import run_cli as run
 
 SECRET = "tQ7#vZ2m!Lp9Rx4k"
 HEADER = "code,name,password,call_limit,allowed_ips,enabled\n"
@@ -22,15 +22,7 @@ BASE = (HEADER + f"2105,Mia Lopez,{SECRET},2,10.0.0.0/8,true\n"
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "extensions.csv").write_text(BASE)
-    (tmp_path / "extctl.toml").write_text(
-        f'[targets.lab]\nkind = "kamailio"\nurl = "sqlite:///{tmp_path}/pbx.sqlite"\n'
-    )
-    return tmp_path
-
-
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return lab_repo(tmp_path, BASE)
 
 
 def secrets_in_db(path: Path) -> list[str]:

@@ -139,7 +139,6 @@ def test_csv_shaped_text_never_tracebacks(header: str, rows: list[list[str]]) ->
             assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
 
 
-
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(alphabet="abcXYZ019 ,;\"'\\!é\t", max_size=24), min_size=1, max_size=4),
        st.sampled_from(["text", "github", "json"]))

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from extctl.errors import UsageError
-from extctl.main import cli
+from tests.helpers import run_cli as run
 
 CSV = "code,name,remote\n2105,Mia,true\n"
 ENV_SECRET = "hunter2-ci-token-Q7vZ2m"
@@ -21,10 +20,6 @@ ENV_SECRET = "hunter2-ci-token-Q7vZ2m"
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def extctl(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:

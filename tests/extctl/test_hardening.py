@@ -6,22 +6,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from extctl.errors import UsageError
-from extctl.main import cli
 from extctl.policy import Policy, parse_policy
 from schema.rules import RELAXABLE, RULES
+from tests.helpers import run_cli as run
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_uppercase_auto_is_generated_not_stored_literally(repo: Path) -> None:

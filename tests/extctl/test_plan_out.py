@@ -7,9 +7,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from extctl.main import cli
+from tests.helpers import lab_repo
+from tests.helpers import run_cli as run
 
 CSV = "code,name,remote\n2105,Mia,true\n"
 
@@ -17,14 +19,7 @@ CSV = "code,name,remote\n2105,Mia,true\n"
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "extensions.csv").write_text(CSV)
-    (tmp_path / "extctl.toml").write_text(
-        f'[targets.lab]\nkind = "kamailio"\nurl = "sqlite:///{tmp_path}/pbx.sqlite"\n')
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return lab_repo(tmp_path, CSV)
 
 
 def mode(path: Path) -> int:

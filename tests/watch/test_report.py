@@ -7,22 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from PIL import Image
 
-from extctl.main import cli
 from extctl.policy import TargetConfig
 from pbx.kamailio import KamailioTarget
 from tests.conftest import need
+from tests.helpers import run_cli as run
 from tests.pbx.helpers import frame, request_for, row
 from tests.watch.decode import chromium, screenshot
 
 GOLDEN = Path(__file__).with_name("golden")
 ARGS = ("report", "--state", "state.json", "--today", "2026-12-01")
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
