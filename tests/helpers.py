@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -76,3 +77,19 @@ def lab_repo(path: Path, csv: str) -> Path:
     (path / "extctl.toml").write_text(
         f'[targets.lab]\nkind = "kamailio"\nurl = "sqlite:///{path}/pbx.sqlite"\n')
     return path
+
+
+def read_until_closed(fd: int) -> bytes:
+    """Everything a pseudo-terminal's master end gives until the child side
+    closes (Linux reports that as EIO, an OSError), then the fd is closed."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(fd)
+    return b"".join(chunks)

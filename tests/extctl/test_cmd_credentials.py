@@ -15,6 +15,7 @@ import pytest
 from extctl.policy import TargetConfig
 from pbx.base import open_target
 from tests.conftest import need
+from tests.helpers import read_until_closed
 from tests.helpers import run_cli as run
 from tests.pbx.helpers import frame, request_for, row
 from tests.watch.decode import decode_png, decode_svg
@@ -107,18 +108,9 @@ def test_password_shown_on_a_real_terminal(kam: Path) -> None:
                              "--device", "softphone"], cwd=kam, stdout=child,
                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
     os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
+    out = read_until_closed(main).decode()
     proc.wait(timeout=60)
-    os.close(main)
-    assert f"Password:       {SECRET}" in b"".join(chunks).decode()
+    assert f"Password:       {SECRET}" in out
 
 
 ACROBITS = "csc:mia:Gen%2B2105%2Fk2V%3AqP9%40wX3nR7@ACME1"

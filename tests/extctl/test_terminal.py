@@ -15,7 +15,7 @@ import pytest
 from extctl.terminal import Progress, use_colour
 from plan.render_color import colorize
 from tests.conftest import need
-from tests.helpers import csv_bytes, row
+from tests.helpers import csv_bytes, read_until_closed, row
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PLAN = "Target: pbx\n+ 2300 create name: x\n~ 2301 update\n- 2302 delete\nPlan: 1 to create.\n"
@@ -114,18 +114,8 @@ def test_a_terminal_gets_colour_and_progress(repo: Path) -> None:
     proc = subprocess.Popen(["extctl", "plan"], cwd=repo, stdout=slave, stderr=slave,
                             env={**env, "TERM": "xterm"})
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
+    out = read_until_closed(master).decode()
     proc.wait(timeout=60)
-    os.close(master)
-    out = b"".join(chunks).decode()
     assert "\x1b[32m+\x1b[0m 2300 create" in out
     assert re.search(r"validating extensions.csv: \d+\.\d s", out)
     assert ANSI.sub("", out).rstrip().splitlines()[-1].startswith("Plan: 2 to create")

@@ -20,6 +20,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url.replace("+psycopg", "")  # the plain scheme users write must work
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite and a real PostgreSQL, the URLs as the drivers take them: the
+    engines both target families run on (drift and registration suites)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/pbx.sqlite"
+    url: str = request.getfixturevalue("pg_db_url")
+    return url
+
+
 def _kamailio_on_mariadb(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
     if callspec is None or callspec.params.get("db_url") != "mariadb":

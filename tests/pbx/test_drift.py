@@ -9,8 +9,6 @@ refuses with the fix. Each scenario failed on the code before issue 8.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from extctl.errors import CheckFailed
@@ -80,19 +78,11 @@ ASTERISK = [
 SCENARIOS = [("kamailio", *s) for s in KAMAILIO] + [("asterisk", *s) for s in ASTERISK]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/pbx.sqlite"
-    url: str = request.getfixturevalue("pg_db_url")
-    return url
-
-
 @pytest.mark.parametrize(("kind", "name", "edits", "expected"), SCENARIOS,
                          ids=[f"{k}-{n}" for k, n, _, _ in SCENARIOS])
 def test_hand_edit_is_planned_and_converges(kind: str, name: str, edits: list[str],
-                                            expected: list[str], engine: str) -> None:
-    pbx = Pbx(kind, engine)
+                                            expected: list[str], sql_url: str) -> None:
+    pbx = Pbx(kind, sql_url)
     pbx.apply(rows())
     before = pbx.passwords()
     pbx.sql(*edits)
@@ -110,9 +100,9 @@ def test_hand_edit_is_planned_and_converges(kind: str, name: str, edits: list[st
 
 @pytest.mark.parametrize("kind", ["kamailio", "asterisk"])
 def test_username_held_by_an_unmanaged_extension_is_refused_with_both_ways_out(
-        kind: str, engine: str) -> None:
+        kind: str, sql_url: str) -> None:
     """Item 3: an unmanaged `bob` on the PBX; a new CSV row wants username BOB."""
-    pbx = Pbx(kind, engine)
+    pbx = Pbx(kind, sql_url)
     pbx.apply(rows())
     if kind == "kamailio":
         pbx.sql("INSERT INTO subscriber (username, domain, password, ha1, ha1b) "
@@ -138,9 +128,9 @@ def test_username_held_by_an_unmanaged_extension_is_refused_with_both_ways_out(
     pbx.converge(renamed)
 
 
-def test_asterisk_adopting_the_unmanaged_holder_converges(engine: str) -> None:
+def test_asterisk_adopting_the_unmanaged_holder_converges(sql_url: str) -> None:
     """Item 3's first way out: give the CSV row the unmanaged extension's code."""
-    pbx = Pbx("asterisk", engine)
+    pbx = Pbx("asterisk", sql_url)
     pbx.apply(rows())
     pbx.sql("INSERT INTO ps_auths (id, auth_type, username, password) "
             "VALUES ('2799', 'userpass', 'bob', 'pw-by-hand-0000')")  # an orphan auth
@@ -149,9 +139,9 @@ def test_asterisk_adopting_the_unmanaged_holder_converges(engine: str) -> None:
     assert "~ 2799 update (adopt) repair: ps_endpoints missing; ps_aors missing" in text
 
 
-def test_kamailio_domain_change_moves_every_extension_keeping_passwords(engine: str) -> None:
+def test_kamailio_domain_change_moves_every_extension_keeping_passwords(sql_url: str) -> None:
     """Item 2: a planned move, ha1 recomputed, auto passwords kept, counted by safety."""
-    pbx = Pbx("kamailio", engine, domain="old.example")
+    pbx = Pbx("kamailio", sql_url, domain="old.example")
     many = [{"code": str(2310 + i), "name": f"Agent {i}", "allowed_ips": "10.0.0.0/8"}
             for i in range(9)]
     desired = rows(*many)

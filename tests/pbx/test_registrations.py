@@ -4,8 +4,6 @@ transaction; other extensions' registrations stay."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -13,14 +11,6 @@ from tests.pbx.drift_harness import Pbx, rows
 from tests.pbx.helpers import execute
 
 NEW_LITERAL = "k2VqP9wX3nR7tL5y"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/pbx.sqlite"
-    url: str = request.getfixturevalue("pg_db_url")
-    return url
 
 
 def register(pbx: Pbx, code: str, username: str) -> None:
@@ -60,8 +50,8 @@ CHANGES = {
 @pytest.mark.parametrize("kind", ["kamailio", "asterisk"])
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_change_removes_the_extensions_registrations(kind: str, change: str,
-                                                     engine: str) -> None:
-    pbx = Pbx(kind, engine)
+                                                     sql_url: str) -> None:
+    pbx = Pbx(kind, sql_url)
     desired = rows()
     pbx.apply(desired)
     names = {"2300": "2300", "2301": "bob.l", "2302": "cat"}
@@ -74,9 +64,9 @@ def test_change_removes_the_extensions_registrations(kind: str, change: str,
     assert registered(pbx) == left
 
 
-def test_kamailio_username_swap_drops_both_and_keeps_no_stale_binding(engine: str) -> None:
+def test_kamailio_username_swap_drops_both_and_keeps_no_stale_binding(sql_url: str) -> None:
     """The issue's case: 2300 and 2301 swap usernames; neither keeps the other's phone."""
-    pbx = Pbx("kamailio", engine)
+    pbx = Pbx("kamailio", sql_url)
     desired = rows()
     pbx.apply(desired)
     register(pbx, "2300", "2300")
@@ -89,8 +79,8 @@ def test_kamailio_username_swap_drops_both_and_keeps_no_stale_binding(engine: st
     assert registered(pbx) == set()
 
 
-def test_plain_update_keeps_registrations(engine: str) -> None:
-    pbx = Pbx("kamailio", engine)
+def test_plain_update_keeps_registrations(sql_url: str) -> None:
+    pbx = Pbx("kamailio", sql_url)
     desired = rows()
     pbx.apply(desired)
     register(pbx, "2300", "2300")
