@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRUE_WORDS, auto_rows
+from schema.columns import BOOLEAN_COLUMNS, FALSE_WORDS, TRUE_WORDS, auto_rows, take_rows
 
 # allowed_ips problems, by rule id; index 0 = none
 IP_PROBLEMS: tuple[str, ...] = ("", "allowed-ips-format", "allowed-ips-host-bits",
@@ -69,9 +69,12 @@ def matches_distinct(col: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(verdict, index=col.index, dtype=bool)
 
 
-def searches(col: pd.Series, pattern: str) -> pd.Series:
-    hit = pc.match_substring_regex(arrow(col), pattern)
-    return pd.Series(hit.to_numpy(zero_copy_only=False), index=col.index, dtype=bool)
+def searches_at(col: pd.Series, rows: np.ndarray, pattern: str) -> np.ndarray:
+    """Whether `pattern` (RE2) occurs in each cell of `col` at the
+    (ascending) positions `rows`."""
+    hit = pc.match_substring_regex(take_rows(arrow(col), rows), pattern)
+    found: np.ndarray = hit.to_numpy(zero_copy_only=False).astype(bool)
+    return found
 
 
 def isin(col: pd.Series, values: Iterable[str] | pa.Array) -> pd.Series:
@@ -146,14 +149,13 @@ def _invisible(frame: pd.DataFrame, out: pd.DataFrame) -> None:
     maybe = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
     bad = np.zeros(len(frame), dtype=bool)
     if len(maybe):
-        bad[maybe] = searches(names.iloc[maybe], f"{invisible}|{_EDGE_SPACE}").to_numpy()
+        bad[maybe] = searches_at(names, maybe, f"{invisible}|{_EDGE_SPACE}")
     flags = {"name": np.zeros(len(frame), dtype=bool)}
     edge = np.zeros(len(frame), dtype=bool)
     rows = np.flatnonzero(bad)
     if len(rows):  # the few bad names: which test failed
-        few = names.iloc[rows]
-        flags["name"][rows] = searches(few, invisible).to_numpy()
-        edge[rows] = searches(few, _EDGE_SPACE).to_numpy()
+        flags["name"][rows] = searches_at(names, rows, invisible)
+        edge[rows] = searches_at(names, rows, _EDGE_SPACE)
     out["_name_edge"] = edge
     # A team or owner that fits its format (team-format's and owner-format's
     # ASCII patterns, tested here once for both rules) holds no invisible
@@ -165,12 +167,12 @@ def _invisible(frame: pd.DataFrame, out: pd.DataFrame) -> None:
         flags[col] = np.zeros(len(frame), dtype=bool)
         other = np.flatnonzero(~ok & (values != "").to_numpy(dtype=bool))
         if len(other):
-            flags[col][other] = searches(values.iloc[other], invisible).to_numpy()
+            flags[col][other] = searches_at(values, other, invisible)
     notes = frame["notes"]
     flags["notes"] = np.zeros(len(frame), dtype=bool)
     written = np.flatnonzero((notes != "").to_numpy(dtype=bool))  # mostly blank
     if len(written):
-        flags["notes"][written] = searches(notes.iloc[written], invisible).to_numpy()
+        flags["notes"][written] = searches_at(notes, written, invisible)
     for col in TEXT_COLUMNS:
         out[f"_invisible_{col}"] = flags[col]
 
@@ -191,7 +193,8 @@ def _booleans(col: pd.Series) -> np.ndarray:
         out[pc.equal(arr, word).to_numpy(zero_copy_only=False)] = value
     rest = np.flatnonzero(out == BOOL_INVALID)
     if len(rest):
-        out[rest] = by_distinct(col.iloc[rest], lambda u: np.array(
+        few = pd.Series(pd.arrays.ArrowStringArray(take_rows(arr, rest)))
+        out[rest] = by_distinct(few, lambda u: np.array(
             [_bool_word(v) for v in u.to_pylist()], dtype=np.int8))
     return out
 
@@ -229,9 +232,8 @@ def _password_flags(frame: pd.DataFrame, literal: np.ndarray) -> dict[str, np.nd
              for k in ("_pw_charset", "_pw_personal", "_pw_sequence")}
     rows = np.flatnonzero(literal)
     if len(rows):
-        take = pa.array(rows)
         passwords, codes, usernames, names = (
-            arrow(frame[c]).take(take).to_pylist()
+            take_rows(arrow(frame[c]), rows).to_pylist()
             for c in ("password", "code", "username", "name"))
         flags["_pw_charset"][rows] = [pw.charset_ok(p) for p in passwords]
         flags["_pw_personal"][rows] = pw.personal_free(passwords, codes, usernames, names)

@@ -19,8 +19,8 @@ import pandera.pandas as pa
 from extctl.errors import UsageError
 from extctl.files import read_file
 from extctl.policy import Policy
-from schema.columns import COLUMNS, MASK, SECRET_COLUMNS
-from schema.derive import add_derived, guess_mask
+from schema.columns import COLUMNS, MASK, SECRET_COLUMNS, take_rows
+from schema.derive import add_derived, arrow, guess_mask
 from schema.estimator import CURRENT, Estimates, spec_for
 from schema.messages import Context, message
 from schema.model import BoundCheck, Stage, build_schema
@@ -225,6 +225,7 @@ def _failing_rows(frame: pd.DataFrame, indices: np.ndarray) -> dict[int, dict[st
     lookup per finding costs 60 µs: a minute for 100,000 findings)."""
     failing = np.unique(indices)
     names = [*COLUMNS, "line"]
-    columns = [frame[c].take(failing).astype(str).tolist() for c in names]
+    columns = [take_rows(arrow(frame[c]), failing).to_pylist() for c in COLUMNS]
+    columns.append(frame["line"].to_numpy()[failing].astype(str).tolist())
     return {idx: dict(zip(names, cells, strict=True))
             for idx, cells in zip(failing.tolist(), zip(*columns, strict=True), strict=True)}
