@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import os
 import sys
@@ -82,6 +83,8 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         LazyGroup.invoked = cmd_name
+        if cmd_name not in QUICK_EXIT:
+            gc.enable()  # main() turned it off until the command was known
         module, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
@@ -121,6 +124,15 @@ def cli() -> None:
 
 
 def main() -> None:
+    # numpy's OpenBLAS starts a thread per core at import, which busy-waits
+    # before it sleeps: 0.1 s of CPU taken from the parse thread and the
+    # password estimator's worker. extctl does no linear algebra.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # For the QUICK_EXIT commands (a few seconds, no teardown) the cyclic
+    # collector would only rescan what pandas and pandera create at import,
+    # 0.1 s of CPU; reference counting frees everything else. The others,
+    # which may run long, turn it back on (LazyGroup.get_command).
+    gc.disable()
     # pandera imports its hypothesis data-synthesis strategies when hypothesis
     # is installed (a dev dependency); extctl never synthesises data, and the
     # import costs ~0.3 s of every pre-commit hook run. Mark it unavailable for

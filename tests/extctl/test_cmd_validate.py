@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import extctl.main as entry
 from extctl.main import cli
 from tests.helpers import csv_bytes, row
 
@@ -161,6 +164,33 @@ def test_quick_exit_keeps_every_byte_of_a_large_report(tmp_path: Path) -> None:
     assert res.returncode == 1, res.stderr
     findings = json.loads(res.stdout)["files"][0]["findings"]
     assert len(findings) == 4000 and {f["rule"] for f in findings} == {"call-limit-range"}
+
+
+def test_console_script_turns_off_gc_and_blas_threads_only_where_they_cost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # main() (the console script) runs with the cyclic collector off and one
+    # OpenBLAS thread; commands that may run long turn the collector back on.
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    seen: dict[str, object] = {}
+
+    def fake_cli(**_: object) -> None:
+        seen.update(gc=gc.isenabled(), blas=os.environ.get("OPENBLAS_NUM_THREADS"))
+
+    monkeypatch.setattr(entry, "cli", fake_cli)
+    try:
+        entry.main()
+        assert seen == {"gc": False, "blas": "1"}
+        ctx = click.Context(cli)
+        assert cli.get_command(ctx, "validate") is not None
+        assert not gc.isenabled()  # validate and fmt exit quickly: it stays off
+        assert cli.get_command(ctx, "plan") is not None
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    entry.main()
+    assert seen["blas"] == "2"  # what the user set is kept
+    gc.enable()
 
 
 def test_quick_exit_keeps_usage_errors_at_exit_2(tmp_path: Path) -> None:
