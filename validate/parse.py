@@ -12,6 +12,8 @@ import csv
 import io
 import re
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from extctl.policy import Policy
 from schema.columns import COLUMNS, REQUIRED, mask_prefix
 from schema.estimator import Estimates, Spec, early, spec_for
 from validate.findings import Finding
+from validate.pieces import Pieces, cuts
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,10 +53,13 @@ def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def parse(data: bytes, threads: bool = True) -> Parsed:
+def parse(data: bytes, threads: bool = True,
+          share: Callable[[Pieces], None] | None = None) -> Parsed:
     """The file's structure and, when it is well-formed, its Arrow table.
     `threads=False` when the caller is busy importing meanwhile (Prefetch):
-    a second reader thread would only compete with it for the same cores."""
+    a second reader thread would only compete with it for the same cores.
+    `share` is handed the pieces of a big file's parse, for another thread
+    to help with (validate/pieces.py)."""
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     if _ONLY_SPACE.fullmatch(data):  # stops at the first other byte: no 100 MB copy
@@ -66,8 +72,7 @@ def parse(data: bytes, threads: bool = True) -> Parsed:
     if header is not None:
         balanced, ends = _record_starts(data)
         # Quoted newlines make pyarrow's chunking much slower: only when present.
-        arrow = (_arrow(data, len(header), multiline=ends is not None, threads=threads)
-                 if balanced else None)
+        arrow = _table(data, len(header), ends, threads, share) if balanced else None
         if arrow is not None:
             arrow = _drop_trailing_blank_lines(data, arrow, header.index("code"))
         if arrow is not None:
@@ -105,8 +110,21 @@ def _drop_trailing_blank_lines(data: bytes, table: pa.Table, code: int) -> pa.Ta
     return None
 
 
-def _arrow(data: bytes, width: int, multiline: bool = True, threads: bool = True
-           ) -> pa.Table | None:
+def _table(data: bytes, width: int, ends: np.ndarray | None, threads: bool,
+           share: Callable[[Pieces], None] | None) -> pa.Table | None:
+    """The Arrow table of a balanced file, in shared pieces when it is big,
+    records are lines, and someone will help (`share`)."""
+    starts = cuts(data) if share is not None and ends is None else []
+    if share is None or not starts:
+        return _arrow(data, width, multiline=ends is not None, threads=threads)
+    pieces = Pieces(data, starts, lambda piece, first: _arrow(
+        piece, width, multiline=False, threads=False, header=first))
+    share(pieces)
+    return pieces.table()
+
+
+def _arrow(data: bytes | memoryview, width: int, multiline: bool = True, threads: bool = True,
+           header: bool = True) -> pa.Table | None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -122,7 +140,7 @@ def _arrow(data: bytes, width: int, multiline: bool = True, threads: bool = True
             # A buffer, not a file object: pyarrow then reads without taking the
             # GIL per block, which the main thread holds while it imports pandas.
             pa.BufferReader(pa.py_buffer(data)),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(header),
                                            block_size=1 << 20, use_threads=threads),
             parse_options=pacsv.ParseOptions(newlines_in_values=multiline,
                                              ignore_empty_lines=False,
@@ -163,6 +181,8 @@ class Prefetch:
         # "-" is standard input (the click convention), named <stdin> in messages
         self.path = STDIN_NAME if path == STDIN else path
         self.estimates: Estimates | None = None
+        self._pieces: Pieces | None = None
+        self._cut = threading.Event()  # set once the pieces exist, or the parse ended
         limit = policy.max_file_bytes if policy else DEFAULT_MAX_FILE_BYTES
         spec = spec_for(policy) if policy else None
         self._job = Background(lambda: self._parse(path, limit, spec))
@@ -170,14 +190,25 @@ class Prefetch:
     def _parse(self, path: str, limit: int, spec: Spec | None) -> Parsed:
         # One reader thread: the main thread imports pandas and pandera
         # meanwhile (with two, `extctl validate` of 1M rows is 2.5% slower).
-        parsed = parse(read_input(path, limit), threads=False)
+        try:
+            parsed = parse(read_input(path, limit), threads=False, share=self._share)
+        finally:
+            self._cut.set()
         if spec is not None and parsed.arrow is not None and parsed.header is not None \
                 and "password" in parsed.header:
             self.estimates = early(parsed.arrow.column(parsed.header.index("password")), spec)
         return parsed
 
+    def _share(self, pieces: Pieces) -> None:
+        self._pieces = pieces
+        self._cut.set()
+
     def result(self) -> Parsed:
-        """The parse; re-raises the OSError (or UsageError) of reading the file."""
+        """The parse, this thread helping with what is left of it (a big
+        file's pieces); re-raises the OSError (or UsageError) of reading."""
+        self._cut.wait()
+        if self._pieces is not None:
+            self._pieces.work(from_front=False)
         return self._job.result()
 
 
