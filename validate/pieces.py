@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Pieces:
     def __init__(self, data: bytes, starts: list[int], parse_one: ParseOne) -> None:
         bounds = [0, *starts, len(data)]
         self._view = memoryview(data)
-        self._spans = list(zip(bounds, bounds[1:], strict=False))
+        self._spans = list(pairwise(bounds))
         self._parse_one = parse_one
         self._tables: list[pa.Table | None] = [None] * len(self._spans)
         self._failed = False
