@@ -23,7 +23,8 @@ sys.path.insert(0, str(HERE))
 from validate_bench import write_case  # noqa: E402
 
 CHILD = r"""
-import os, sys, time, datetime as dt
+import gc, os, sys, time, datetime as dt
+gc.disable()  # as extctl.main does for validate
 start = time.perf_counter()
 def mark(what):
     print(f"{time.perf_counter() - start:6.2f} s  {what}", flush=True)
@@ -77,7 +78,8 @@ def main() -> None:
             print(f"run {run + 1}:")
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-c", CHILD], cwd=case, check=True,
-                           env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+                           env={"OPENBLAS_NUM_THREADS": "1",  # as extctl.main sets it
+                                **os.environ, "PYTHONPATH": str(HERE.parent)})
             print(f"  (process, with interpreter start and exit: "
                   f"{time.perf_counter() - t0:.2f} s)")
 
