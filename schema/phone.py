@@ -107,7 +107,7 @@ def _hits(group: pa.Array | pa.ChunkedArray, rows: np.ndarray, regex: str) -> np
     """Which of `rows` of `group` match `regex` (RE2, on the whole "+..." text)."""
     if not len(rows):
         return np.zeros(0, dtype=bool)
-    part = group if len(rows) == len(group) else take_rows(group, rows)
+    part = take_rows(group, rows)
     hit: np.ndarray = pc.match_substring_regex(part, regex).to_numpy(zero_copy_only=False)
     return hit
 
@@ -164,7 +164,7 @@ def _group_valid(group: pa.Array | pa.ChunkedArray, prefix: str, rules: _Rules) 
         # phonenumbers decides. (Invalid as written stays invalid either way.)
         accepted = np.flatnonzero(ok)
         if rules.national_prefix.isdigit():  # the usual "0", "1", "8": no regex
-            part = group if len(accepted) == len(group) else take_rows(group, accepted)
+            part = take_rows(group, accepted)
             trunk = pc.starts_with(part, prefix + rules.national_prefix).to_numpy(
                 zero_copy_only=False)
         else:
@@ -199,7 +199,7 @@ def _country_codes(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
         if not len(todo):
             break
         codes = [c for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == width]
-        part = arr if len(todo) == len(arr) else take_rows(arr, todo)
+        part = take_rows(arr, todo)
         pos = pc.index_in(pc.utf8_slice_codeunits(part, 1, 1 + width),
                           value_set=pa.array([str(c) for c in codes]))
         found = pos.is_valid().to_numpy(zero_copy_only=False)
@@ -224,7 +224,7 @@ def valid_e164(numbers: pd.Series) -> pd.Series:
                 continue
             rows = np.flatnonzero(key == k)
             rules = _rules(int(k) // 100, int(k) % 100)
-            group = arr if len(rows) == len(arr) else take_rows(arr, rows)
+            group = take_rows(arr, rows)
             try:
                 result[rows] = (_group_valid(group, f"+{int(k) // 100}", rules)
                                 if rules.regions else UNSURE)

@@ -40,6 +40,8 @@ def test_take_rows_reads_only_the_chunks_it_needs() -> None:
     got = take_rows(arr, np.array([5, 250, 251, 999]))
     assert got.to_pylist() == ["v5", "v250", "v251", "v999"]
     assert isinstance(got, pa.Array)  # one array, as Arrow's take gives
+    assert take_rows(arr, np.arange(1000)) is arr  # every row in order: no copy
+    assert take_rows(arr, np.array([0] * 999 + [999])).to_pylist() == ["v0"] * 999 + ["v999"]
 
 
 def test_row_rules_read_chunked_columns_as_single_ones() -> None:
