@@ -69,12 +69,16 @@ def early(arr: pa.Array | pa.ChunkedArray, spec: Spec) -> Estimates | None:
     """Estimates of a password column's judged passwords, started now if
     there are enough of them for the worker; None otherwise (validation
     then estimates the few itself)."""
-    mask = judged_mask(arr, spec.min_length)
-    if int(mask.sum()) < WORTH_A_PROCESS:
-        return None
+    items = judged_passwords(arr, spec.min_length)
+    return Estimates(items, spec) if len(items) >= WORTH_A_PROCESS else None
+
+
+def judged_passwords(arr: pa.Array | pa.ChunkedArray, min_length: int) -> list[str]:
+    """The passwords of `arr` the estimator judges (judged_mask), in row order."""
     import pyarrow as pa
 
-    return Estimates(arr.filter(pa.array(mask)).to_pylist(), spec)
+    passwords: list[str] = arr.filter(pa.array(judged_mask(arr, min_length))).to_pylist()
+    return passwords
 
 
 def judged_mask(arr: pa.Array | pa.ChunkedArray, min_length: int) -> np.ndarray:

@@ -20,8 +20,8 @@ from extctl.errors import UsageError
 from extctl.files import read_file
 from extctl.policy import Policy
 from schema.columns import COLUMNS, MASK, SECRET_COLUMNS, take_rows
-from schema.derive import add_derived, arrow, guess_mask
-from schema.estimator import CURRENT, Estimates, spec_for
+from schema.derive import add_derived, arrow
+from schema.estimator import CURRENT, Estimates, judged_passwords, spec_for
 from schema.messages import Context, message
 from schema.model import BoundCheck, Stage, build_schema
 from schema.rules import RULES
@@ -142,8 +142,7 @@ def _estimates(frame: pd.DataFrame, policy: Policy) -> Estimates | None:
     spec = spec_for(policy)
     if spec is None:
         return None
-    passwords = frame["password"][guess_mask(frame["password"], spec.min_length)]
-    return Estimates([str(p) for p in passwords], spec)
+    return Estimates(judged_passwords(arrow(frame["password"]), spec.min_length), spec)
 
 
 def _row_findings(frame: pd.DataFrame, policy: Policy, today: dt.date,
