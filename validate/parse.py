@@ -114,8 +114,7 @@ def _table(data: bytes, width: int, ends: np.ndarray | None, threads: bool,
            share: Callable[[Pieces], None] | None) -> pa.Table | None:
     """The Arrow table of a balanced file, in shared pieces when it is big,
     records are lines, and someone will help (`share`)."""
-    starts = cuts(data) if share is not None and ends is None else []
-    if share is None or not starts:
+    if share is None or ends is not None or not (starts := cuts(data)):
         return _arrow(data, width, multiline=ends is not None, threads=threads)
     pieces = Pieces(data, starts, lambda piece, first: _arrow(
         piece, width, multiline=False, threads=False, header=first))
